@@ -1,0 +1,39 @@
+# Every target installs what it needs itself: a fresh machine has nothing.
+# The steps live in scripts/, one file each, so `make test` and CI run the
+# very same commands a developer runs one by one.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help demo test venv units pytest sanity integration matrix lint changelog \
+        build docs adversarial fuzz molecule bench bench-quick clean
+
+help:
+	@echo "make demo   - mirror an example tree on localhost with ansible-playbook"
+	@echo "make test   - every check CI runs (what .ci/run calls)"
+	@echo "single steps: units pytest sanity integration matrix lint changelog build docs adversarial molecule bench-quick"
+	@echo "longer runs:  bench (full benchmark) fuzz (long property-based run)"
+
+venv:
+	scripts/venv.sh test
+
+demo:
+	scripts/venv.sh demo
+	scripts/demo.sh
+
+test:
+	scripts/test.sh
+
+pytest units sanity integration matrix lint changelog build docs adversarial molecule: venv
+	scripts/$@.sh
+
+fuzz: venv
+	FUZZ=long scripts/adversarial.sh
+
+bench-quick: venv
+	scripts/bench.sh quick
+
+bench: venv
+	scripts/bench.sh full
+
+clean:
+	rm -rf .tmp tests/output docs/build .pytest_cache .hypothesis
