@@ -19,7 +19,7 @@ step() {
   fi
 }
 
-step venv          scripts/venv.sh test || true
+step venv          scripts/venv.sh test
 step pytest        scripts/pytest.sh
 step sanity        scripts/sanity.sh
 step units         scripts/units.sh
