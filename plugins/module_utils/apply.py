@@ -1,0 +1,285 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, cdn.origin maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The executor: the only code that writes.
+
+Every operation is relative to a directory file descriptor opened with
+O_NOFOLLOW from the dest root down, so a symlink planted anywhere below
+`dest` is never written through: opening it as a directory fails instead.
+Every change appears under its final name in one rename (or one symlink),
+so a reader of dest/REL sees the old complete entry or the new one.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+import fcntl
+import os
+import stat
+
+from ansible_collections.cdn.origin.plugins.module_utils.plan import (
+    COPY, MKDIR, RELINK, REMOVE, SKIP, SYMLINK, UPDATE, Decision,
+)
+from ansible_collections.cdn.origin.plugins.module_utils.policy import TEMP_PREFIX, copy_mode
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+# Deep trees would otherwise hold one descriptor per level; beyond this many
+# the oldest are closed and reopened (again with O_NOFOLLOW) when needed.
+_FD_WINDOW = 64
+# Errors after which no further write can succeed: stop at once.
+FATAL_ERRNOS = frozenset((errno.ENOSPC, errno.EDQUOT, errno.EROFS))
+_NO_SYMLINKS = frozenset((errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS))
+_NO_COPY_FILE_RANGE = frozenset((errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM))
+
+
+class SourceChanged(OSError):
+    """The file opened for copying is not the one the plan looked at."""
+
+
+def _temp_name():
+    return TEMP_PREFIX + os.urandom(8).hex()
+
+
+class Applier:
+    """Applies Decisions in walk order; returns the Decision actually applied."""
+
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.warnings = []
+        self._parts = []
+        self._fds = []
+        self._dirty = []
+        self._copy_file_range = hasattr(os, 'copy_file_range')
+
+    # -- directory descriptors ----------------------------------------------
+
+    def _root(self):
+        if not self._fds:
+            # the dest root is the operator's path: links on the way to it are theirs
+            fd = os.open(self.cfg.dest_real, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            # two runs on one dest would remove each other's temporary files
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            self._fds.append(fd)
+            self._dirty.append(False)
+        return self._fds[0]
+
+    def _dirfd(self, parent):
+        self._root()
+        parts = parent.split('/') if parent else []
+        keep = 0
+        limit = min(len(parts), len(self._parts))
+        while keep < limit and parts[keep] == self._parts[keep]:
+            keep += 1
+        while len(self._parts) > keep:
+            self._parts.pop()
+            self._release(self._fds.pop(), self._dirty.pop())
+        if self._fds[-1] is None:
+            self._reopen()
+        for part in parts[keep:]:
+            self._fds.append(os.open(part, _DIR_FLAGS, dir_fd=self._fds[-1]))
+            self._dirty.append(False)
+            self._parts.append(part)
+            self._narrow()
+        self._dirty[-1] = True
+        return self._fds[-1]
+
+    def _narrow(self):
+        open_levels = [i for i, fd in enumerate(self._fds) if fd is not None and i]
+        for i in open_levels[:-_FD_WINDOW]:
+            self._release(self._fds[i], self._dirty[i])
+            self._fds[i] = None
+            self._dirty[i] = False
+
+    def _reopen(self):
+        start = max(i for i, fd in enumerate(self._fds) if fd is not None)
+        for i in range(start + 1, len(self._fds)):
+            self._fds[i] = os.open(self._parts[i - 1], _DIR_FLAGS, dir_fd=self._fds[i - 1])
+        self._narrow()
+
+    def _release(self, fd, dirty):
+        if fd is None:
+            return
+        try:
+            if dirty and self.cfg.fsync:
+                # makes the renames done in this directory durable, once per directory
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def close(self):
+        while self._fds:
+            self._release(self._fds.pop(), self._dirty.pop())
+        self._parts = []
+
+    # -- operations ---------------------------------------------------------
+
+    def apply(self, d):
+        if d.action == SKIP:
+            return d
+        if d.parent is None:
+            return self._make_root(d)
+        fd = self._dirfd(d.parent)
+        action = d.action
+        if action == SYMLINK or action == RELINK:
+            return self._link(fd, d, replace=action == RELINK)
+        if action == COPY or action == UPDATE:
+            if d.inplace:
+                self._fix_attrs(fd, d)
+            else:
+                self._copy(fd, d)
+            return d
+        if action == REMOVE:
+            if d.is_dir:
+                os.rmdir(d.name, dir_fd=fd)
+            else:
+                os.unlink(d.name, dir_fd=fd)
+            return d
+        if action == MKDIR:
+            os.mkdir(d.name, 0o777, dir_fd=fd)
+            self._dir_attrs(fd, d)
+            return d
+        raise ValueError('cannot apply %r' % (d,))
+
+    def _make_root(self, d):
+        os.mkdir(self.cfg.dest_real, 0o777)
+        self._root()
+        parent_fd = os.open(os.path.dirname(self.cfg.dest_real) or '/', os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            self._dir_attrs(parent_fd, Decision(MKDIR, '', os.path.basename(self.cfg.dest_real), mode=d.mode))
+        finally:
+            os.close(parent_fd)
+        return d
+
+    def _dir_attrs(self, parent_fd, d):
+        cfg = self.cfg
+        if d.mode is None and cfg.uid is None and cfg.gid is None:
+            return
+        fd = os.open(d.name, _DIR_FLAGS, dir_fd=parent_fd)
+        try:
+            self._chown_chmod(fd, d.mode)
+        finally:
+            os.close(fd)
+
+    def _chown_chmod(self, fd, mode):
+        cfg = self.cfg
+        if cfg.uid is not None or cfg.gid is not None:
+            os.fchown(fd, -1 if cfg.uid is None else cfg.uid, -1 if cfg.gid is None else cfg.gid)
+        if mode is not None:
+            # after chown, which may clear setuid/setgid bits the mode asks for
+            os.fchmod(fd, mode)
+
+    def _link(self, fd, d, replace):
+        if not self.cfg.symlinks:
+            return self._copy_instead(fd, d)
+        try:
+            if not replace:
+                try:
+                    os.symlink(d.target, d.name, dir_fd=fd)
+                    return d
+                except FileExistsError:
+                    pass
+            temp = self._temp_symlink(fd, d.target)
+        except OSError as exc:
+            if exc.errno not in _NO_SYMLINKS:
+                raise
+            self.cfg.symlinks = False
+            self.warnings.append('%s refuses symlinks (%s): copying instead of linking'
+                                 % (self.cfg.dest_real, exc.strerror))
+            return self._copy_instead(fd, d)
+        self._rename(fd, temp, d.name)
+        return d
+
+    def _temp_symlink(self, fd, target):
+        while True:
+            name = _temp_name()
+            try:
+                os.symlink(target, name, dir_fd=fd)
+                return name
+            except FileExistsError:
+                continue
+
+    def _copy_instead(self, fd, d):
+        st = os.stat(d.source)
+        copy = Decision(COPY if d.action == SYMLINK else UPDATE, d.parent, d.name, source=d.source,
+                        expect=(st.st_dev, st.st_ino), mode=copy_mode(st.st_mode, self.cfg.mode),
+                        detail='symlinks refused')
+        self._copy(fd, copy)
+        return copy
+
+    def _copy(self, fd, d):
+        src = os.open(d.source, _READ_FLAGS)
+        try:
+            st = os.fstat(src)
+            if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) != d.expect:
+                raise SourceChanged(errno.ESTALE, 'source %s changed during the run' % d.source)
+            temp, out = self._temp_file(fd)
+            try:
+                try:
+                    self._copy_data(src, out)
+                    self._chown_chmod(out, d.mode)
+                    os.utime(out, ns=(st.st_atime_ns, st.st_mtime_ns))
+                    if self.cfg.fsync:
+                        os.fsync(out)
+                finally:
+                    os.close(out)
+            except BaseException:
+                _unlink_quietly(fd, temp)
+                raise
+            self._rename(fd, temp, d.name)
+        finally:
+            os.close(src)
+
+    def _temp_file(self, fd):
+        while True:
+            name = _temp_name()
+            try:
+                return name, os.open(name, _TEMP_FLAGS, 0o600, dir_fd=fd)
+            except FileExistsError:
+                continue
+
+    def _copy_data(self, src, out):
+        if self._copy_file_range:
+            try:
+                while os.copy_file_range(src, out, 1 << 30):
+                    pass
+                return
+            except OSError as exc:
+                if exc.errno not in _NO_COPY_FILE_RANGE:
+                    raise
+                # offsets have moved only by what was copied: read/write carries on from there
+                self._copy_file_range = False
+        while True:
+            block = os.read(src, 1 << 20)
+            if not block:
+                return
+            view = memoryview(block)
+            while view:
+                view = view[os.write(out, view):]
+
+    def _rename(self, fd, temp, name):
+        try:
+            os.rename(temp, name, src_dir_fd=fd, dst_dir_fd=fd)
+        except BaseException:
+            _unlink_quietly(fd, temp)
+            raise
+
+    def _fix_attrs(self, fd, d):
+        out = os.open(d.name, _READ_FLAGS, dir_fd=fd)
+        try:
+            st = os.fstat(out)
+            if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1 or (st.st_dev, st.st_ino) != d.expect:
+                raise SourceChanged(errno.ESTALE, 'changed during the run')
+            self._chown_chmod(out, d.mode)
+        finally:
+            os.close(out)
+
+
+def _unlink_quietly(fd, name):
+    try:
+        os.unlink(name, dir_fd=fd)
+    except OSError:
+        pass

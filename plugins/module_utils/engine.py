@@ -1,0 +1,251 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, cdn.origin maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The engine's entry point: validate, plan, and (unless in check mode) apply.
+
+A run plans the whole tree once without writing: conflicts, planning errors
+and `max_delete` fail the task there, before anything changed, and a no-op
+or check-mode run ends there. Only when there is something to do is the tree
+planned again, streaming each decision straight into the executor, so
+memory stays flat and prediction and action come from the same code.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import stat
+
+from ansible_collections.cdn.origin.plugins.module_utils.apply import FATAL_ERRNOS, Applier
+from ansible_collections.cdn.origin.plugins.module_utils.plan import Planner
+from ansible_collections.cdn.origin.plugins.module_utils.policy import (
+    Excluder, ModeSpec, Roots, display, inside, split_paths,
+)
+from ansible_collections.cdn.origin.plugins.module_utils.report import Report
+
+ERRORS_LIMIT = 50
+# File systems that cannot hold symlinks: links are planned as copies there,
+# so check mode predicts the fallback and reruns stay idempotent.
+NO_SYMLINK_FS = frozenset(('vfat', 'msdos', 'exfat', 'fat', 'umsdos'))
+
+
+class MirrorError(Exception):
+    def __init__(self, msg, errors=None):
+        super(MirrorError, self).__init__(msg)
+        self.msg = msg
+        self.errors = errors or []
+
+
+class Config:
+    """Validated options plus what was found out about the roots."""
+
+    def __init__(self, **kwargs):
+        self.__dict__.update(kwargs)
+
+
+def _abs(path):
+    return os.path.abspath(os.path.expanduser(str(path)))
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def fs_type(path, mountinfo='/proc/self/mountinfo'):
+    """File system type of the mount holding `path`, or None where unknown."""
+    best, kind = '', None
+    try:
+        with open(mountinfo, 'rb') as f:
+            for line in f:
+                fields = line.split()
+                sep = fields.index(b'-')
+                point = os.fsdecode(fields[4]).replace('\\040', ' ')
+                if inside(path, point) and len(point) >= len(best):
+                    best, kind = point, os.fsdecode(fields[sep + 1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return kind
+
+
+def _existing_dir(path, what):
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise MirrorError('%s %s does not exist' % (what, display(path)))
+    except OSError as exc:
+        raise MirrorError('%s %s cannot be read: %s' % (what, display(path), exc.strerror))
+    if not stat.S_ISDIR(st.st_mode):
+        raise MirrorError('%s %s exists and is not a directory' % (what, display(path)))
+
+
+def configure(src, dest, within=(), link_style='absolute', prune=False, exclude=(), checksum=False, force=False,
+              mode=None, owner=None, group=None, directory_mode=None, fsync=True, max_delete=None):
+    """Check every option and the roots; raises MirrorError naming the path and the reason."""
+    if link_style not in ('absolute', 'relative'):
+        raise MirrorError('link_style must be absolute or relative, not %r' % (link_style,))
+    if max_delete is not None and int(max_delete) < 0:
+        raise MirrorError('max_delete must be 0 or more')
+    srcs = src if isinstance(src, (list, tuple)) else [src]
+    if not srcs:
+        raise MirrorError('src is empty: give a file, a directory or a list of directories')
+    try:
+        mode_spec = None if mode is None else ModeSpec(mode, 'mode')
+        dir_spec = None if directory_mode is None else ModeSpec(directory_mode, 'directory_mode')
+    except ValueError as exc:
+        raise MirrorError(str(exc))
+    dest_path = _abs(dest)
+    within_roots = Roots.resolve(split_paths(within))
+    sources = []
+    for path in (_abs(p) for p in srcs):
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            raise MirrorError('src %s does not exist' % display(path))
+        except OSError as exc:
+            raise MirrorError('src %s cannot be read: %s' % (display(path), exc.strerror))
+        sources.append((path, os.path.realpath(path), st))
+    cfg = Config(within=within_roots, link_style=link_style, prune=bool(prune), excluded=Excluder(exclude),
+                 checksum=bool(checksum), force=bool(force), mode=mode_spec, directory_mode=dir_spec,
+                 uid=owner, gid=group, fsync=bool(fsync), max_delete=None if max_delete is None else int(max_delete),
+                 default_dir_mode=0o777 & ~_umask(), single=None, single_name=None)
+    if len(sources) == 1 and not stat.S_ISDIR(sources[0][2].st_mode):
+        _configure_single(cfg, sources[0], dest_path, dest)
+    else:
+        _configure_tree(cfg, sources, dest_path)
+    cfg.dest_roots = Roots((cfg.dest_real,))
+    cfg.allowed = Roots(tuple(within_roots.reals) + tuple(real for _path, real in cfg.sources))
+    cfg.symlinks = fs_type(cfg.dest_real) not in NO_SYMLINK_FS
+    return cfg
+
+
+def _configure_single(cfg, source, dest_path, dest_given):
+    path, real, st = source
+    if not stat.S_ISREG(st.st_mode):
+        raise MirrorError('src %s is not a regular file or a directory' % display(path))
+    if str(dest_given).endswith('/') or os.path.isdir(dest_path):
+        dest_path = os.path.join(dest_path, os.path.basename(path))
+    parent, name = os.path.split(dest_path)
+    _existing_dir(parent, 'the parent directory')
+    parent_real = os.path.realpath(parent)
+    if os.path.join(parent_real, name) == real:
+        raise MirrorError('src %s and dest %s are the same file' % (display(path), display(dest_path)))
+    cfg.single = (real, st)
+    cfg.single_name = name
+    cfg.sources = [(path, real)]
+    cfg.dest_real = parent_real
+    cfg.dest_exists = True
+    cfg.label = dest_path
+
+
+def _configure_tree(cfg, sources, dest_path):
+    for path, _real, st in sources:
+        if not stat.S_ISDIR(st.st_mode):
+            raise MirrorError('src %s is not a directory: layers must all be directories' % display(path))
+    dest_real = os.path.realpath(dest_path)
+    for path, real, _st in sources:
+        if inside(dest_real, real):
+            raise MirrorError('dest %s lies inside src %s: the mirror would copy itself'
+                              % (display(dest_path), display(path)))
+        if inside(real, dest_real):
+            raise MirrorError('src %s lies inside dest %s: prune and updates would eat the source'
+                              % (display(path), display(dest_path)))
+    try:
+        st = os.stat(dest_real)
+    except FileNotFoundError:
+        _existing_dir(os.path.dirname(dest_real), 'the parent directory of dest')
+        st = None
+    if st is not None and not stat.S_ISDIR(st.st_mode):
+        raise MirrorError('dest %s exists and is not a directory' % display(dest_path))
+    cfg.sources = [(path, real) for path, real, _st in sources]
+    cfg.dest_real = dest_real
+    cfg.dest_exists = st is not None
+    cfg.label = dest_path
+
+
+def _plan_all(cfg, report):
+    planner = Planner(cfg)
+    for d in planner.entries():
+        report.add(d)
+    if not planner.errors and not planner.conflicts:
+        for d in planner.removals():
+            report.add(d)
+    return planner
+
+
+def _check(cfg, planner, report):
+    if planner.errors:
+        raise MirrorError('cannot read the trees, nothing was changed: %s'
+                          % '; '.join('%s: %s' % (display(p), m) for p, m in planner.errors[:ERRORS_LIMIT]),
+                          errors=_error_list(planner.errors))
+    if planner.conflicts:
+        paths = [os.path.join(cfg.label, c) for c in planner.conflicts]
+        raise MirrorError('non-empty directories in dest where a file or link must go (force: true replaces '
+                          'them), nothing was changed: %s' % ', '.join(display(p) for p in paths[:ERRORS_LIMIT]),
+                          errors=[{'path': display(p), 'msg': 'non-empty directory in the way'} for p in paths])
+    if cfg.max_delete is not None and report.removed > cfg.max_delete:
+        raise MirrorError('%d deletions planned in %s, more than max_delete=%d: nothing was changed (is a source '
+                          'empty or unmounted?)' % (report.removed, display(cfg.label), cfg.max_delete))
+
+
+def _error_list(errors):
+    return [{'path': display(p), 'msg': m} for p, m in errors[:ERRORS_LIMIT]]
+
+
+def _apply_all(cfg, report, errors):
+    planner = Planner(cfg)
+    applier = Applier(cfg)
+    try:
+        _apply_stream(cfg, planner.entries(), applier, report, errors)
+        errors.extend(planner.errors)
+        errors.extend((os.path.join(cfg.dest_real, c), 'non-empty directory in the way') for c in planner.conflicts)
+        if not errors:
+            _apply_stream(cfg, planner.removals(), applier, report, errors)
+    finally:
+        applier.close()
+    return planner, applier
+
+
+def _apply_stream(cfg, decisions, applier, report, errors):
+    for d in decisions:
+        try:
+            done = applier.apply(d)
+        except OSError as exc:
+            errors.append((os.path.join(cfg.dest_real, d.rel), exc.strerror or str(exc)))
+            if exc.errno in FATAL_ERRNOS:
+                return
+            continue
+        report.add(done)
+
+
+def mirror(src, dest, within=(), link_style='absolute', prune=False, exclude=(), checksum=False, force=False,
+           mode=None, owner=None, group=None, directory_mode=None, fsync=True, max_delete=None,
+           check_mode=False, diff=False):
+    """Mirror `src` into `dest`; returns the module result as a dict (failed=True on failure)."""
+    try:
+        cfg = configure(src, dest, within=within, link_style=link_style, prune=prune, exclude=exclude,
+                        checksum=checksum, force=force, mode=mode, owner=owner, group=group,
+                        directory_mode=directory_mode, fsync=fsync, max_delete=max_delete)
+        report = Report(cfg.label, diff)
+        planner = _plan_all(cfg, report)
+        _check(cfg, planner, report)
+    except MirrorError as exc:
+        return {'failed': True, 'changed': False, 'msg': exc.msg, 'errors': exc.errors}
+    if check_mode or not report.changed:
+        result = report.result(planner.unchanged, single=cfg.single is not None)
+        result['warnings'] = report.warnings()
+        return result
+    report = Report(cfg.label, diff)
+    errors = []
+    planner, applier = _apply_all(cfg, report, errors)
+    result = report.result(planner.unchanged, single=cfg.single is not None)
+    result['warnings'] = report.warnings() + applier.warnings
+    if errors:
+        result['failed'] = True
+        result['errors'] = _error_list(errors)
+        result['msg'] = ('%d error(s) while mirroring into %s%s: %s' % (
+            len(errors), display(cfg.label), '' if not cfg.prune else ', prune skipped',
+            '; '.join('%s: %s' % (display(p), m) for p, m in errors[:10])))
+    return result

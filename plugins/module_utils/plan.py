@@ -1,0 +1,448 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, cdn.origin maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The planner: sources + dest -> a stream of decisions. It never writes.
+
+The walk holds one sorted directory listing per level and no more, so memory
+stays flat however large the tree is. Real paths are derived from the parent
+directory's real path (known once per directory) instead of calling
+`os.path.realpath` per file; only symlinks are resolved, and their parent
+directories' real paths are cached.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import stat
+
+from ansible_collections.cdn.origin.plugins.module_utils.policy import copy_mode, is_temp_name
+
+SYMLINK = 'symlink'
+COPY = 'copy'
+UPDATE = 'update'
+RELINK = 'relink'
+REMOVE = 'remove'
+MKDIR = 'mkdir'
+SKIP = 'skip'
+
+_REALPATH_CACHE_LIMIT = 4096
+
+
+class Decision:
+    """One change for one dest entry; `parent` is None only for the dest root itself."""
+
+    __slots__ = ('action', 'parent', 'name', 'target', 'source', 'expect', 'mode', 'inplace', 'is_dir', 'detail')
+
+    def __init__(self, action, parent, name, target=None, source=None, expect=None, mode=None,
+                 inplace=False, is_dir=False, detail=''):
+        self.action = action
+        self.parent = parent
+        self.name = name
+        self.target = target
+        self.source = source
+        self.expect = expect
+        self.mode = mode
+        self.inplace = inplace
+        self.is_dir = is_dir
+        self.detail = detail
+
+    @property
+    def rel(self):
+        if self.parent is None:
+            return '.'
+        return self.parent + '/' + self.name if self.parent else self.name
+
+    def __repr__(self):
+        return 'Decision(%s %r%s)' % (self.action, self.rel, ' ' + self.detail if self.detail else '')
+
+
+class _Layer:
+    """A source directory taking part in the merge at one relative path."""
+
+    __slots__ = ('path', 'real', 'within')
+
+    def __init__(self, path, real, within):
+        self.path = path
+        self.real = real
+        self.within = within
+
+
+class _File:
+    __slots__ = ('real', 'within', 'lstat')
+
+    def __init__(self, real, within, lstat):
+        self.real = real
+        self.within = within
+        self.lstat = lstat
+
+
+class _LstatEntry:
+    """The DirEntry subset the decisions use, for a path found by lstat (single-file mode)."""
+
+    def __init__(self, path, st):
+        self.path = path
+        self._st = st
+
+    def is_symlink(self):
+        return stat.S_ISLNK(self._st.st_mode)
+
+    def is_dir(self, follow_symlinks=True):
+        return stat.S_ISDIR(self._st.st_mode)
+
+    def is_file(self, follow_symlinks=True):
+        return stat.S_ISREG(self._st.st_mode)
+
+    def stat(self, follow_symlinks=True):
+        return self._st
+
+
+def _join(parent, name):
+    return parent + '/' + name if parent else name
+
+
+def _child_real(real, name):
+    return real + name if real.endswith('/') else real + '/' + name
+
+
+def _describe(mode):
+    for test, what in ((stat.S_ISFIFO, 'a FIFO'), (stat.S_ISSOCK, 'a socket'), (stat.S_ISCHR, 'a character device'),
+                       (stat.S_ISBLK, 'a block device')):
+        if test(mode):
+            return what
+    return 'not a regular file, directory or symlink'
+
+
+class Planner:
+    """Walks the merged sources and dest and yields Decisions.
+
+    `entries()` covers every source path; `removals()` yields what `prune`
+    deletes and is only asked for when everything before it went well.
+    Counters and problems are collected on the instance: `unchanged`,
+    `errors` [(path, message)] and `conflicts` [rel].
+    """
+
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.unchanged = 0
+        self.errors = []
+        self.conflicts = []
+        self._prune = []
+        self._active = set()
+        self._heads = {}
+
+    # -- the walk ---------------------------------------------------------
+
+    def entries(self):
+        if self.cfg.single:
+            return self._single()
+        return self._tree()
+
+    def _tree(self):
+        cfg = self.cfg
+        dest_exists = cfg.dest_exists
+        if not dest_exists:
+            yield Decision(MKDIR, None, '.', mode=self._dir_mode(), is_dir=True)
+        layers = [_Layer(path, real, cfg.within.contains(real)) for path, real in cfg.sources]
+        stack = [self._directory('', layers, dest_exists)]
+        while stack:
+            item = next(stack[-1], None)
+            if item is None:
+                stack.pop()
+            elif isinstance(item, Decision):
+                yield item
+            else:
+                stack.append(self._directory(*item))
+
+    def _directory(self, rel, layers, dest_exists):
+        """One directory level: yields Decisions, and (rel, layers, dest_exists) to descend."""
+        reals = [layer.real for layer in layers]
+        self._active.update(reals)
+        try:
+            merged = self._merge(layers)
+            dest_entries = self._scan_dest(rel) if dest_exists else {}
+            excluded = self.cfg.excluded
+            for name in sorted(merged):
+                child = _join(rel, name)
+                if excluded(child, name):
+                    dest_entries.pop(name, None)
+                    continue
+                de = dest_entries.pop(name, None)
+                kind, source = self._resolve_chain(merged[name], name, child)
+                if kind == 'file':
+                    for item in self._file(rel, name, source, de):
+                        yield item
+                elif kind == 'dir':
+                    for item in self._dir(rel, name, source, de):
+                        yield item
+                else:
+                    yield Decision(SKIP, rel, name, detail=source)
+            for name in sorted(dest_entries):
+                de = dest_entries[name]
+                child = _join(rel, name)
+                if is_temp_name(name) and not de.is_dir(follow_symlinks=False):
+                    yield Decision(REMOVE, rel, name, detail='stale temporary file')
+                elif self.cfg.prune and not excluded(child, name):
+                    self._prune.append((rel, name, de.is_dir(follow_symlinks=False)))
+        finally:
+            self._active.difference_update(reals)
+
+    def _merge(self, layers):
+        """name -> chain of (layer, DirEntry), the last layer first."""
+        merged = {}
+        for layer in layers:
+            try:
+                with os.scandir(layer.path) as it:
+                    for entry in it:
+                        merged[entry.name] = (layer, entry, merged.get(entry.name))
+            except OSError as exc:
+                self._error(layer.path, exc)
+        return merged
+
+    def _scan_dest(self, rel):
+        path = self._dest_path(rel)
+        try:
+            with os.scandir(path) as it:
+                return dict((entry.name, entry) for entry in it)
+        except OSError as exc:
+            self._error(path, exc)
+            return {}
+
+    def _dest_path(self, rel):
+        return os.path.join(self.cfg.dest_real, rel) if rel else self.cfg.dest_real
+
+    # -- sources -----------------------------------------------------------
+
+    def _resolve_chain(self, chain, name, rel):
+        """The winning layer's entry; for a directory, every layer's directory behind it."""
+        layer, entry, earlier = chain
+        if is_temp_name(name):
+            return 'skip', 'the name is reserved for temporary files'
+        kind, source = self._resolve(layer, entry)
+        if kind != 'dir':
+            return kind, source
+        dirs = [source]
+        while earlier is not None:
+            layer, entry, earlier = earlier
+            more_kind, more = self._resolve(layer, entry)
+            if more_kind != 'dir':
+                break
+            dirs.append(more)
+        dirs.reverse()
+        return 'dir', dirs
+
+    def _resolve(self, layer, entry):
+        """('file', _File) | ('dir', _Layer) | ('skip', reason) for one source entry."""
+        cfg = self.cfg
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                real = _child_real(layer.real, entry.name)
+                return 'dir', _Layer(entry.path, real, layer.within or cfg.within.contains(real))
+            if entry.is_file(follow_symlinks=False):
+                return 'file', _File(_child_real(layer.real, entry.name), layer.within, entry.stat(follow_symlinks=False))
+            if entry.is_symlink():
+                return self._follow(layer, entry)
+            return 'skip', _describe(entry.stat(follow_symlinks=False).st_mode)
+        except OSError as exc:
+            return 'skip', 'cannot be read: %s' % (exc.strerror or exc)
+
+    def _follow(self, layer, entry):
+        """Resolve a source symlink and decide whether it may be followed at all."""
+        cfg = self.cfg
+        joined = os.path.join(layer.real, os.readlink(entry.path))
+        head, tail = os.path.split(joined)
+        real = None
+        if tail not in ('', '.', '..'):
+            head_real = self._heads.get(head)
+            if head_real is None:
+                if len(self._heads) > _REALPATH_CACHE_LIMIT:
+                    self._heads.clear()
+                head_real = self._heads[head] = os.path.realpath(head)
+            real = _child_real(head_real, tail)
+        try:
+            st = os.lstat(real) if real is not None else None
+            if st is None or stat.S_ISLNK(st.st_mode):
+                # a chain of links, or a target ending in `..`: the slow exact way
+                real = os.path.realpath(joined)
+                st = os.lstat(real)
+        except OSError:
+            return 'skip', 'dangling symlink (%s)' % joined
+        if stat.S_ISLNK(st.st_mode):
+            return 'skip', 'symlink loop (%s)' % joined
+        if cfg.dest_roots.contains(real):
+            return 'skip', 'symlink resolves into dest (%s)' % real
+        if not cfg.allowed.contains(real):
+            return 'skip', 'symlink points outside every source and within root (%s)' % real
+        if stat.S_ISREG(st.st_mode):
+            return 'file', _File(real, cfg.within.contains(real), st)
+        if stat.S_ISDIR(st.st_mode):
+            if real in self._active:
+                return 'skip', 'symlink loop back to %s' % real
+            return 'dir', _Layer(real, real, cfg.within.contains(real))
+        return 'skip', 'symlink to %s (%s)' % (_describe(st.st_mode), real)
+
+    # -- decisions ---------------------------------------------------------
+
+    def _file(self, parent, name, src, de):
+        cfg = self.cfg
+        if src.within and cfg.symlinks:
+            target = src.real
+            if cfg.link_style == 'relative':
+                target = os.path.relpath(src.real, self._dest_path(parent))
+            if de is None:
+                yield Decision(SYMLINK, parent, name, target=target, source=src.real)
+            elif de.is_symlink():
+                current = os.readlink(de.path)
+                if current == target:
+                    self.unchanged += 1
+                else:
+                    yield Decision(RELINK, parent, name, target=target, source=src.real, detail='was -> %s' % current)
+            elif de.is_dir(follow_symlinks=False):
+                removed = self._clear_dir(parent, name)
+                if removed is not None:
+                    for item in removed:
+                        yield item
+                    yield Decision(SYMLINK, parent, name, target=target, source=src.real)
+            else:
+                yield Decision(RELINK, parent, name, target=target, source=src.real, detail='replaces a file')
+            return
+        st = src.lstat
+        mode = copy_mode(st.st_mode, cfg.mode)
+        expect = (st.st_dev, st.st_ino)
+        if de is None:
+            yield Decision(COPY, parent, name, source=src.real, expect=expect, mode=mode)
+        elif de.is_file(follow_symlinks=False):
+            dst = de.stat(follow_symlinks=False)
+            what = self._content_differs(src, st, de, dst)
+            if what:
+                yield Decision(UPDATE, parent, name, source=src.real, expect=expect, mode=mode, detail=what)
+                return
+            attrs = self._attrs_differ(dst, mode)
+            if not attrs:
+                self.unchanged += 1
+            elif dst.st_nlink == 1:
+                yield Decision(UPDATE, parent, name, expect=(dst.st_dev, dst.st_ino), mode=mode, inplace=True,
+                               detail=attrs)
+            else:
+                # never chmod in place a file that also lives elsewhere
+                yield Decision(UPDATE, parent, name, source=src.real, expect=expect, mode=mode,
+                               detail=attrs + ', hard link')
+        elif de.is_dir(follow_symlinks=False):
+            removed = self._clear_dir(parent, name)
+            if removed is not None:
+                for item in removed:
+                    yield item
+                yield Decision(COPY, parent, name, source=src.real, expect=expect, mode=mode)
+        else:
+            yield Decision(UPDATE, parent, name, source=src.real, expect=expect, mode=mode,
+                           detail='replaces a symlink' if de.is_symlink() else 'replaces a special file')
+
+    def _content_differs(self, src, st, de, dst):
+        if dst.st_size != st.st_size:
+            return 'size'
+        if self.cfg.checksum:
+            return '' if _same_content(src.real, de.path) else 'checksum'
+        return 'mtime' if dst.st_mtime_ns != st.st_mtime_ns else ''
+
+    def _attrs_differ(self, dst, mode):
+        cfg = self.cfg
+        what = []
+        if stat.S_IMODE(dst.st_mode) != mode:
+            what.append('perms')
+        if cfg.uid is not None and dst.st_uid != cfg.uid:
+            what.append('owner')
+        if cfg.gid is not None and dst.st_gid != cfg.gid:
+            what.append('group')
+        return ', '.join(what)
+
+    def _dir(self, parent, name, layers, de):
+        child = _join(parent, name)
+        if de is not None and de.is_dir(follow_symlinks=False):
+            yield (child, layers, True)
+            return
+        if de is not None:
+            yield Decision(REMOVE, parent, name, detail='replaced by a directory')
+        yield Decision(MKDIR, parent, name, mode=self._dir_mode(), is_dir=True)
+        yield (child, layers, False)
+
+    def _dir_mode(self):
+        spec = self.cfg.directory_mode
+        return None if spec is None else spec.apply(self.cfg.default_dir_mode, is_dir=True)
+
+    def _clear_dir(self, parent, name):
+        """A directory where a file or link must go: its removals, or None for a conflict.
+
+        An empty directory loses nothing and goes without `force`.
+        """
+        child = _join(parent, name)
+        if not self.cfg.force and self._list_dest(child):
+            self.conflicts.append(child)
+            return None
+        return list(self._remove_tree(parent, name))
+
+    # -- removals ----------------------------------------------------------
+
+    def removals(self):
+        for parent, name, is_dir in self._prune:
+            if is_dir:
+                for item in self._remove_tree(parent, name):
+                    yield item
+            else:
+                yield Decision(REMOVE, parent, name)
+
+    def _list_dest(self, rel):
+        path = self._dest_path(rel)
+        try:
+            with os.scandir(path) as it:
+                return sorted((entry.name, entry.is_dir(follow_symlinks=False)) for entry in it)
+        except OSError as exc:
+            self._error(path, exc)
+            return []
+
+    def _remove_tree(self, parent, name):
+        """Children before their directory, never following a symlink."""
+        stack = [(parent, name, iter(self._list_dest(_join(parent, name))))]
+        while stack:
+            top_parent, top_name, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                yield Decision(REMOVE, top_parent, top_name, is_dir=True)
+                continue
+            here = _join(top_parent, top_name)
+            if child[1]:
+                stack.append((here, child[0], iter(self._list_dest(_join(here, child[0])))))
+            else:
+                yield Decision(REMOVE, here, child[0])
+
+    # -- single-file mode ---------------------------------------------------
+
+    def _single(self):
+        cfg = self.cfg
+        name = cfg.single_name
+        path = os.path.join(cfg.dest_real, name)
+        try:
+            de = _LstatEntry(path, os.lstat(path))
+        except FileNotFoundError:
+            de = None
+        except OSError as exc:
+            self._error(path, exc)
+            return
+        src_real, src_st = cfg.single
+        source = _File(src_real, cfg.within.contains(src_real), src_st)
+        for item in self._file('', name, source, de):
+            yield item
+
+    def _error(self, path, exc):
+        self.errors.append((path, exc.strerror or str(exc)))
+
+
+def _same_content(a, b, chunk=1 << 20):
+    with open(a, 'rb') as fa, open(b, 'rb') as fb:
+        while True:
+            block = fa.read(chunk)
+            if block != fb.read(chunk):
+                return False
+            if not block:
+                return True

@@ -1,0 +1,100 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, cdn.origin maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a run tells its caller: summary counts, the changes list and the diff.
+
+Check mode and a real run feed the same Report from the same planner, which
+is why the prediction is exact.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.cdn.origin.plugins.module_utils.plan import (
+    COPY, MKDIR, RELINK, REMOVE, SKIP, SYMLINK, UPDATE,
+)
+from ansible_collections.cdn.origin.plugins.module_utils.policy import display
+
+CHANGES_LIMIT = 1000
+WARNINGS_LIMIT = 20
+
+_COUNTER = {SYMLINK: 'symlinked', COPY: 'copied', UPDATE: 'updated', RELINK: 'updated', REMOVE: 'removed',
+            SKIP: 'skipped', MKDIR: 'directories_created'}
+_MARK = {SYMLINK: '+', COPY: '+', MKDIR: '+', UPDATE: '~', RELINK: '~', REMOVE: '-', SKIP: '!'}
+# single-file mode speaks of what became of the one file
+_SINGLE_ACTION = {SYMLINK: 'symlinked', RELINK: 'symlinked', COPY: 'copied', UPDATE: 'copied'}
+
+
+def diff_line(d):
+    """One itemized line, rsync -i style: mark, action, path and what it is about."""
+    path = display(d.rel)
+    if d.is_dir and d.action != REMOVE:
+        path += '/'
+    if d.action in (SYMLINK, RELINK):
+        path += ' -> ' + display(d.target)
+    if d.is_dir and d.action == REMOVE:
+        path += '/'
+    detail = ' (%s)' % display(d.detail) if d.detail else ''
+    return '%s %-7s %s%s' % (_MARK[d.action], d.action, path, detail)
+
+
+class Report:
+    def __init__(self, label, want_diff):
+        self.label = label
+        self.want_diff = want_diff
+        self.summary = dict.fromkeys(('symlinked', 'copied', 'updated', 'unchanged', 'removed', 'skipped',
+                                      'directories_created'), 0)
+        self.changes = []
+        self.skipped = []
+        self.lines = []
+        self.changed = False
+        self.last = None
+
+    def add(self, d):
+        self.summary[_COUNTER[d.action]] += 1
+        self.last = d
+        if d.action == SKIP:
+            if len(self.skipped) < CHANGES_LIMIT:
+                self.skipped.append({'path': display(d.rel), 'reason': display(d.detail)})
+        else:
+            self.changed = True
+        if len(self.changes) < CHANGES_LIMIT:
+            self.changes.append({'path': display(d.rel), 'action': d.action})
+            if self.want_diff:
+                self.lines.append(diff_line(d))
+
+    @property
+    def removed(self):
+        return self.summary['removed']
+
+    def warnings(self):
+        n = self.summary['skipped']
+        shown = ['skipped %s: %s' % (s['path'], s['reason']) for s in self.skipped[:WARNINGS_LIMIT]]
+        if n > len(shown):
+            shown.append('%d more entries skipped, see skipped_entries' % (n - len(shown)))
+        return shown
+
+    def result(self, unchanged, single=False):
+        self.summary['unchanged'] = unchanged
+        total = sum(v for k, v in self.summary.items() if k != 'unchanged')
+        result = {
+            'changed': self.changed,
+            'summary': dict(self.summary),
+            'changes': self.changes,
+            'changes_truncated': total > len(self.changes),
+            'skipped_entries': self.skipped,
+        }
+        if single:
+            last = self.last
+            result['action'] = _SINGLE_ACTION.get(last.action, 'unchanged') if last else 'unchanged'
+        if self.want_diff:
+            lines = list(self.lines)
+            if total > len(self.changes):
+                lines.append('... %d more changes not listed' % (total - len(self.changes)))
+            result['diff'] = {
+                'before_header': self.label,
+                'after_header': self.label,
+                'prepared': ''.join(line + '\n' for line in lines),
+            }
+        return result

@@ -1,0 +1,295 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, cdn.origin maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: symlink_or_copy
+short_description: Mirror files by symlinking trusted originals and copying everything else
+version_added: 0.1.0
+description:
+  - Builds and keeps an origin mirror tree for an origin-pull CDN.
+  - Every source file whose real path (symlinks resolved) lies inside one of the O(within) directories is
+    B(symlinked) into O(dest); every other file is B(copied). Containment is decided by path components,
+    so C(/srv/htdocs-evil/x) is not inside C(/srv/htdocs).
+  - Every change is atomic. A copy is written to a temporary file in the same directory, given its final
+    mode, owner and modification time, and renamed into place; a link that replaces an entry is created under
+    a temporary name and renamed over it. A reader of C(dest/REL) sees the old complete entry or the new one.
+    Temporary files left by an interrupted run are removed by the next run.
+  - Nothing is written through a symlink found below O(dest); such a link is replaced. Nothing outside O(dest)
+    is created or deleted.
+  - Source symlinks whose real target lies outside every source root and every O(within) root, dangling
+    links, link loops, FIFOs, sockets and devices are skipped with a warning and listed in RV(skipped_entries).
+  - The whole tree is planned before anything is written. Conflicts, unreadable sources and O(max_delete)
+    fail the task at that point, with nothing changed. Check mode runs the same planner and stops there,
+    so it reports exactly the RV(changes) the next real run performs.
+  - Without O(mode), a copy keeps the permission bits of its source except setuid and setgid.
+  - When the file system of O(dest) refuses symlinks (vfat, exFAT), files are copied instead, with a warning.
+author:
+  - cdn.origin maintainers (@cdn-origin)
+options:
+  src:
+    description:
+      - A file, a directory, or a list of directories.
+      - A list is a stack of B(layers) merged by relative path; a later layer wins over an earlier one, a
+        directory merging only with directories. Typical use is an original tree plus a tree of modified files.
+      - A source directory that is a symlink to a place inside a source root or a O(within) root is descended
+        into, its files mirrored one by one, with loop protection.
+      - Symlinks in the given paths themselves are followed.
+    type: raw
+    required: true
+  dest:
+    description:
+      - The mirror. With a directory O(src), C(dest/REL) is kept for every C(src/REL); O(dest) is created if
+        its parent exists.
+      - With a single file O(src), the path of the link or copy; when O(dest) is an existing directory or ends
+        with C(/), the file goes inside it under its own name.
+    type: path
+    required: true
+  within:
+    description:
+      - Trusted directories. A source file whose real path lies inside the real path of one of them is
+        symlinked, every other file is copied.
+      - A list, or a single colon-separated string such as C(/srv/htdocs:/srv/static).
+    type: raw
+    default: []
+  link_style:
+    description:
+      - V(absolute) links point at the source's real path.
+      - V(relative) links point at the same file through a path relative to the link's real parent directory.
+    type: str
+    choices: [absolute, relative]
+    default: absolute
+  prune:
+    description:
+      - Remove entries under O(dest) that have no counterpart in the sources.
+      - Symlinks are never followed while removing. Pruning runs last, and not at all when anything failed
+        earlier in the run.
+    type: bool
+    default: false
+  exclude:
+    description:
+      - Glob patterns (C(fnmatch) style, C(*) also matches C(/)) matched against the relative path and
+        against the base name. Matching entries are neither mirrored nor pruned.
+    type: list
+    elements: str
+    default: []
+  checksum:
+    description:
+      - By default a copy is up to date when its size and modification time match the source (copies keep
+        the source's modification time).
+      - With V(true), contents are compared instead, and a copy whose content is equal is left alone.
+    type: bool
+    default: false
+  force:
+    description:
+      - Replace a non-empty directory in O(dest) where a file or link must go.
+      - Without it, such conflicts fail the task, naming each of them, before anything is changed.
+      - A plain file where a link must go, a link where a copy must go, or anything but a directory where a
+        directory must go is normal convergence and needs no O(force).
+    type: bool
+    default: false
+  directory_mode:
+    description:
+      - Mode of the directories this module creates, octal or symbolic. Existing directories are left as
+        they are. Without it, the system default (umask) applies.
+    type: raw
+  fsync:
+    description:
+      - Flush each copy to disk before renaming it into place, and each directory that changed once when
+        the run leaves it, so a mirror that reported success survives a power loss.
+      - V(false) trades that promise for speed; every change stays atomic either way.
+    type: bool
+    default: true
+  max_delete:
+    description:
+      - Fail, before deleting anything, when the run would remove more than this many entries (by O(prune)
+        or by O(force)). Guards against an empty or unmounted source wiping the mirror.
+    type: int
+notes:
+  - O(owner), O(group) and O(mode) apply to copies (created or existing) and to directories this module
+    creates; symlinks keep the owner of the process. SELinux contexts and file attributes
+    (O(seuser), O(serole), O(setype), O(selevel), O(attributes)) are not supported and fail the task when set.
+  - Writes are always atomic; O(unsafe_writes) is ignored.
+  - Runs on the managed host with the Python standard library only.
+seealso:
+  - module: ansible.builtin.copy
+  - module: ansible.builtin.file
+  - module: ansible.posix.synchronize
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.files
+attributes:
+  check_mode:
+    support: full
+    details: Runs the same planner as a real run and reports exactly the changes it would make.
+  diff_mode:
+    support: full
+    details: An itemized listing, one line per change, in C(diff.prepared).
+  platform:
+    platforms: posix
+'''
+
+EXAMPLES = r'''
+- name: Link or copy one file
+  cdn.origin.symlink_or_copy:
+    src: /srv/htdocs/img/logo.png
+    dest: /srv/origin/img/logo.png
+    within: /srv/htdocs
+
+- name: Mirror a build tree; files that are really originals under /srv/htdocs become symlinks
+  cdn.origin.symlink_or_copy:
+    src: /srv/build
+    dest: /srv/origin
+    within:
+      - /srv/htdocs
+      - /srv/static
+    link_style: relative
+    owner: www-data
+    group: www-data
+    mode: "0644"
+    directory_mode: "0755"
+
+- name: Layers - the original tree, then resized images that win over the originals
+  cdn.origin.symlink_or_copy:
+    src:
+      - /srv/htdocs
+      - /srv/resized
+    dest: /srv/origin
+    within: /srv/htdocs:/srv/static
+
+- name: Keep the mirror exact, but never delete the cache dir, and never more than 500 entries
+  cdn.origin.symlink_or_copy:
+    src: /srv/build
+    dest: /srv/origin
+    within: [/srv/htdocs]
+    prune: true
+    exclude:
+      - .well-known
+      - "*.tmp"
+    max_delete: 500
+
+- name: Preview the change (run the play with --check --diff)
+  cdn.origin.symlink_or_copy:
+    src: /srv/build
+    dest: /srv/origin
+    within: [/srv/htdocs]
+    prune: true
+  check_mode: true
+  register: preview
+
+- name: Show what the next real run would do
+  ansible.builtin.debug:
+    msg: "{{ preview.summary }} {{ preview.changes | map(attribute='path') | list }}"
+'''
+
+RETURN = r'''
+summary:
+  description:
+    - Counts of what was done (or would be, in check mode).
+    - V(updated) counts existing entries replaced or fixed (actions V(update) and V(relink)); V(unchanged)
+      counts files and links that were already right.
+  returned: success
+  type: dict
+  sample: {symlinked: 1200, copied: 37, updated: 2, unchanged: 0, removed: 1, skipped: 1, directories_created: 40}
+changes:
+  description:
+    - One entry per change, in the order they are applied; paths are relative to O(dest) (V(.) is O(dest)
+      itself). Actions are V(symlink), V(copy), V(update), V(relink), V(remove), V(mkdir) and V(skip).
+    - Capped at 1000 entries; RV(changes_truncated) tells when there were more.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{path: img/logo.png, action: symlink}, {path: css/site.css, action: update}]
+changes_truncated:
+  description: Whether RV(changes) was cut at 1000 entries.
+  returned: success
+  type: bool
+  sample: false
+skipped_entries:
+  description: Source entries that were not mirrored, with the reason (capped at 1000 entries).
+  returned: success
+  type: list
+  elements: dict
+  sample: [{path: leak, reason: symlink points outside every source and within root (/etc/shadow)}]
+action:
+  description: In single-file mode, what became of the file.
+  returned: success, when O(src) is a single file
+  type: str
+  sample: symlinked
+errors:
+  description: On failure, each path that failed with the reason (at most 50).
+  returned: failure
+  type: list
+  elements: dict
+  sample: [{path: /srv/origin/img, msg: non-empty directory in the way}]
+'''
+
+import grp
+import pwd
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.cdn.origin.plugins.module_utils.engine import mirror
+
+_UNSUPPORTED = ('seuser', 'serole', 'setype', 'selevel', 'attributes')
+
+
+def _resolve_id(module, value, database, what):
+    if value is None:
+        return None
+    text = str(value)
+    if text.isdigit():
+        return int(text)
+    try:
+        entry = database(text)
+    except KeyError:
+        module.fail_json(msg='%s %s does not exist on this host' % (what, text))
+    return entry[2]
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            src=dict(type='raw', required=True),
+            dest=dict(type='path', required=True),
+            within=dict(type='raw', default=[]),
+            link_style=dict(type='str', default='absolute', choices=['absolute', 'relative']),
+            prune=dict(type='bool', default=False),
+            exclude=dict(type='list', elements='str', default=[]),
+            checksum=dict(type='bool', default=False),
+            force=dict(type='bool', default=False),
+            directory_mode=dict(type='raw'),
+            fsync=dict(type='bool', default=True),
+            max_delete=dict(type='int'),
+        ),
+        add_file_common_args=True,
+        supports_check_mode=True,
+    )
+    params = module.params
+    unsupported = [name for name in _UNSUPPORTED if params.get(name) is not None]
+    if unsupported:
+        module.fail_json(msg='not supported by this module: %s' % ', '.join(unsupported))
+    result = mirror(
+        params['src'], params['dest'], within=params['within'], link_style=params['link_style'],
+        prune=params['prune'], exclude=params['exclude'], checksum=params['checksum'], force=params['force'],
+        mode=params['mode'], owner=_resolve_id(module, params['owner'], pwd.getpwnam, 'owner'),
+        group=_resolve_id(module, params['group'], grp.getgrnam, 'group'),
+        directory_mode=params['directory_mode'], fsync=params['fsync'], max_delete=params['max_delete'],
+        check_mode=module.check_mode, diff=module._diff,
+    )
+    for warning in result.pop('warnings', []):
+        module.warn(warning)
+    if result.get('failed'):
+        result.pop('failed')
+        module.fail_json(**result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
