@@ -73,6 +73,12 @@ def fs_type(path, mountinfo='/proc/self/mountinfo'):
 def _existing_dir(path, what):
     try:
         st = os.stat(path)
+    except NotADirectoryError:
+        blocker = path
+        while not os.path.lexists(blocker):
+            blocker = os.path.dirname(blocker)
+        raise MirrorError('%s %s cannot be created: %s exists and is not a directory'
+                          % (what, display(path), display(blocker)))
     except FileNotFoundError:
         raise MirrorError('%s %s does not exist' % (what, display(path)))
     except OSError as exc:
@@ -154,7 +160,7 @@ def _configure_tree(cfg, sources, dest_path):
                               % (display(path), display(dest_path)))
     try:
         st = os.stat(dest_real)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         _existing_dir(os.path.dirname(dest_real), 'the parent directory of dest')
         st = None
     if st is not None and not stat.S_ISDIR(st.st_mode):

@@ -17,7 +17,7 @@ __metaclass__ = type
 import os
 import stat
 
-from ansible_collections.cdn.origin.plugins.module_utils.policy import copy_mode, is_temp_name
+from ansible_collections.cdn.origin.plugins.module_utils.policy import Roots, copy_mode, is_temp_name
 
 SYMLINK = 'symlink'
 COPY = 'copy'
@@ -277,7 +277,9 @@ class Planner:
         if stat.S_ISREG(st.st_mode):
             return 'file', _File(real, cfg.within.contains(real), st)
         if stat.S_ISDIR(st.st_mode):
-            if real in self._active:
+            # an ancestor of a directory being walked would lead back to it
+            around = Roots((real,))
+            if any(around.contains(active) for active in self._active):
                 return 'skip', 'symlink loop back to %s' % real
             return 'dir', _Layer(real, real, cfg.within.contains(real))
         return 'skip', 'symlink to %s (%s)' % (_describe(st.st_mode), real)
