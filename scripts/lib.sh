@@ -1,0 +1,106 @@
+# shellcheck shell=bash
+# Shared by the release-gate scripts (sourced, never run): the collection copy
+# ansible-test needs, the offline ansible-test set-up, small prerequisites.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TMP=$ROOT/.tmp
+PYENV_ROOT=${PYENV_ROOT:-/root/.pyenv}
+
+say() { printf '\n--- %s\n' "$*" >&2; }
+
+# The test venv, first on PATH. venv.sh is a no-op when it is up to date.
+use_venv() {
+  "$ROOT/scripts/venv.sh" test
+  export PATH="$ROOT/.venv/bin:$PATH"
+}
+
+# need_apt COMMAND PACKAGE...: install the Debian packages when COMMAND is missing.
+need_apt() {
+  local cmd=$1; shift
+  command -v "$cmd" >/dev/null 2>&1 && return 0
+  say "installing $* (for $cmd)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# collection_tree [ROOT_DIR]: a fresh real copy of the working tree (tracked files plus
+# untracked, not ignored ones) at ROOT_DIR/ansible_collections/cdn/origin; prints it.
+# ansible-test wants that layout and resolves symlinks, and it lists files with git
+# from the nearest .git upwards: in .tmp that would be the checkout's, where the copy
+# is ignored, hence a git repository of its own (untracked files are listed too).
+# Each step passes its own ROOT_DIR so that steps run side by side do not clobber each other.
+collection_tree() {
+  local dest=${1:-$TMP}/ansible_collections/cdn/origin
+  need_apt rsync rsync
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  git -C "$ROOT" ls-files -z --cached --others --exclude-standard \
+    | rsync -a --from0 --files-from=- --ignore-missing-args "$ROOT/" "$dest/"
+  git -C "$dest" init -q
+  echo "$dest"
+}
+
+# pip_version_for PYTHON: the pip version the ansible-test next to PYTHON bootstraps.
+pip_version_for() {
+  "$1" - <<'PY'
+import os, re, ansible_test
+src = os.path.join(os.path.dirname(ansible_test.__file__), '_internal', 'python_requirements.py')
+with open(src) as f:
+    match = re.search(r"""pip=['"]([0-9.]+)['"]""", f.read())
+if not match:
+    raise SystemExit('cannot find the pip version ansible-test pins in ' + src)
+print(match.group(1))
+PY
+}
+
+# ansible_test_env [PYTHON]: make `ansible-test --venv` work offline for the
+# ansible-core installed with PYTHON (default: the test venv's).
+# --venv bootstraps pip with get-pip.py from ci-files.testing.ansible.com, which is
+# not reachable; a cached ~/.ansible/test/cache/get_pip_<version>.py is used first.
+# The stand-in installs the interpreter's bundled pip, then what ansible-test asked
+# for from PyPI (get-pip's own --no-setuptools/--no-wheel mean nothing to pip).
+# Target interpreters go on PATH by name only (python3.9 ...), so pyenv's `python`
+# and `pip` shims do not shadow the venv's.
+ansible_test_env() {
+  local python=${1:-$ROOT/.venv/bin/python} version cache bin
+  version=$(pip_version_for "$python")
+  cache=$HOME/.ansible/test/cache/get_pip_${version//./_}.py
+  if [ ! -f "$cache" ]; then
+    say "writing the offline get-pip stand-in $cache"
+    mkdir -p "$(dirname "$cache")"
+    cat >"$cache" <<'PY'
+"""Offline stand-in for get-pip.py (written by cdn.origin scripts/lib.sh)."""
+import subprocess
+import sys
+
+subprocess.check_call([sys.executable, '-m', 'ensurepip', '--upgrade'])
+args = [arg for arg in sys.argv[1:] if arg not in ('--no-setuptools', '--no-wheel')]
+subprocess.check_call([sys.executable, '-m', 'pip', 'install'] + args)
+PY
+  fi
+  bin=$TMP/pythons
+  mkdir -p "$bin"
+  local exe
+  for exe in "$PYENV_ROOT"/versions/3.*/bin/python3.*; do
+    [[ $exe =~ /python3\.[0-9]+$ ]] && ln -sfn "$exe" "$bin/${exe##*/}"
+  done
+  export PATH="$bin:$PATH"
+}
+
+# target_pythons: the X.Y versions ansible-test units should run on, 3.9-3.13, that are installed.
+target_pythons() {
+  local v
+  for v in 3.9 3.10 3.11 3.12 3.13; do
+    command -v "python$v" >/dev/null 2>&1 && echo "$v"
+  done
+  return 0
+}
+
+# collection_link: a collections path holding cdn.origin as a symlink to the
+# checkout (enough for ansible-playbook and ansible-lint); prints the path.
+collection_link() {
+  local top=$TMP/collections
+  mkdir -p "$top/ansible_collections/cdn"
+  ln -sfn "$ROOT" "$top/ansible_collections/cdn/origin"
+  echo "$top"
+}
