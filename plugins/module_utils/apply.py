@@ -53,6 +53,7 @@ class Applier:
         self._parts = []
         self._fds = []
         self._dirty = []
+        self._current = None
         self._copy_file_range = hasattr(os, 'copy_file_range')
 
     # -- directory descriptors ----------------------------------------------
@@ -68,6 +69,9 @@ class Applier:
         return self._fds[0]
 
     def _dirfd(self, parent):
+        if parent == self._current and self._fds and self._fds[-1] is not None:
+            return self._fds[-1]
+        self._current = parent
         self._root()
         parts = parent.split('/') if parent else []
         keep = 0
@@ -114,6 +118,7 @@ class Applier:
         while self._fds:
             self._release(self._fds.pop(), self._dirty.pop())
         self._parts = []
+        self._current = None
 
     # -- operations ---------------------------------------------------------
 

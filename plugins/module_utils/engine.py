@@ -113,7 +113,7 @@ def configure(src, dest, within=(), link_style='absolute', prune=False, exclude=
         except OSError as exc:
             raise MirrorError('src %s cannot be read: %s' % (display(path), exc.strerror))
         sources.append((path, os.path.realpath(path), st))
-    cfg = Config(within=within_roots, link_style=link_style, prune=bool(prune), excluded=Excluder(exclude),
+    cfg = Config(within=within_roots, link_style=link_style, prune=bool(prune), excluded=Excluder(exclude) if any(exclude or ()) else None,
                  checksum=bool(checksum), force=bool(force), mode=mode_spec, directory_mode=dir_spec,
                  uid=owner, gid=group, fsync=bool(fsync), max_delete=None if max_delete is None else int(max_delete),
                  default_dir_mode=0o777 & ~_umask(), single=None, single_name=None)
@@ -123,6 +123,7 @@ def configure(src, dest, within=(), link_style='absolute', prune=False, exclude=
         _configure_tree(cfg, sources, dest_path)
     cfg.dest_roots = Roots((cfg.dest_real,))
     cfg.allowed = Roots(tuple(within_roots.reals) + tuple(real for _path, real in cfg.sources))
+    cfg.root_reals = frozenset(cfg.allowed.reals + cfg.dest_roots.reals)
     cfg.symlinks = fs_type(cfg.dest_real) not in NO_SYMLINK_FS
     return cfg
 
@@ -235,11 +236,14 @@ def mirror(src, dest, within=(), link_style='absolute', prune=False, exclude=(),
                         checksum=checksum, force=force, mode=mode, owner=owner, group=group,
                         directory_mode=directory_mode, fsync=fsync, max_delete=max_delete)
         report = Report(cfg.label, diff)
-        planner = _plan_all(cfg, report)
-        _check(cfg, planner, report)
+        # a dest that does not exist yet has nothing to conflict with or lose:
+        # no need to plan twice
+        if cfg.dest_exists or check_mode:
+            planner = _plan_all(cfg, report)
+            _check(cfg, planner, report)
     except MirrorError as exc:
         return {'failed': True, 'changed': False, 'msg': exc.msg, 'errors': exc.errors}
-    if check_mode or not report.changed:
+    if check_mode or (cfg.dest_exists and not report.changed):
         result = report.result(planner.unchanged, single=cfg.single is not None)
         result['warnings'] = report.warnings()
         return result

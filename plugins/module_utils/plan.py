@@ -27,7 +27,10 @@ REMOVE = 'remove'
 MKDIR = 'mkdir'
 SKIP = 'skip'
 
-_REALPATH_CACHE_LIMIT = 4096
+# Listings of link-target directories kept at once: links in one source
+# directory usually point into one original directory, so one listing
+# answers all of them without a stat call per link.
+_TARGET_DIRS_CACHED = 256
 
 
 class Decision:
@@ -70,12 +73,33 @@ class _Layer:
 
 
 class _File:
-    __slots__ = ('real', 'within', 'lstat')
+    """A regular source file; its stat is only taken when a copy needs it."""
 
-    def __init__(self, real, within, lstat):
+    __slots__ = ('real', 'within', '_entry', '_st')
+
+    def __init__(self, real, within, entry=None, st=None):
         self.real = real
         self.within = within
-        self.lstat = lstat
+        self._entry = entry
+        self._st = st
+
+    def stat(self):
+        if self._st is None:
+            self._st = self._entry.stat(follow_symlinks=False)
+        return self._st
+
+
+class _TargetDir:
+    """A directory that source links point into: its real path, listing and containment."""
+
+    __slots__ = ('real', 'entries', 'within', 'allowed', 'in_dest')
+
+    def __init__(self, real, entries, cfg):
+        self.real = real
+        self.entries = entries
+        self.within = cfg.within.contains(real)
+        self.allowed = cfg.allowed.contains(real)
+        self.in_dest = cfg.dest_roots.contains(real)
 
 
 class _LstatEntry:
@@ -164,15 +188,16 @@ class Planner:
             dest_entries = self._scan_dest(rel) if dest_exists else {}
             excluded = self.cfg.excluded
             for name in sorted(merged):
-                child = _join(rel, name)
-                if excluded(child, name):
+                if excluded is not None and excluded(_join(rel, name), name):
                     dest_entries.pop(name, None)
                     continue
                 de = dest_entries.pop(name, None)
-                kind, source = self._resolve_chain(merged[name], name, child)
+                kind, source = self._resolve_chain(merged[name], name)
                 if kind == 'file':
-                    for item in self._file(rel, name, source, de):
-                        yield item
+                    decisions = self._file(rel, name, source, de)
+                    if decisions:
+                        for item in decisions:
+                            yield item
                 elif kind == 'dir':
                     for item in self._dir(rel, name, source, de):
                         yield item
@@ -180,10 +205,9 @@ class Planner:
                     yield Decision(SKIP, rel, name, detail=source)
             for name in sorted(dest_entries):
                 de = dest_entries[name]
-                child = _join(rel, name)
                 if is_temp_name(name) and not de.is_dir(follow_symlinks=False):
                     yield Decision(REMOVE, rel, name, detail='stale temporary file')
-                elif self.cfg.prune and not excluded(child, name):
+                elif self.cfg.prune and (excluded is None or not excluded(_join(rel, name), name)):
                     self._prune.append((rel, name, de.is_dir(follow_symlinks=False)))
         finally:
             self._active.difference_update(reals)
@@ -214,7 +238,7 @@ class Planner:
 
     # -- sources -----------------------------------------------------------
 
-    def _resolve_chain(self, chain, name, rel):
+    def _resolve_chain(self, chain, name):
         """The winning layer's entry; for a directory, every layer's directory behind it."""
         layer, entry, earlier = chain
         if is_temp_name(name):
@@ -234,40 +258,59 @@ class Planner:
 
     def _resolve(self, layer, entry):
         """('file', _File) | ('dir', _Layer) | ('skip', reason) for one source entry."""
-        cfg = self.cfg
         try:
-            if entry.is_dir(follow_symlinks=False):
-                real = _child_real(layer.real, entry.name)
-                return 'dir', _Layer(entry.path, real, layer.within or cfg.within.contains(real))
-            if entry.is_file(follow_symlinks=False):
-                return 'file', _File(_child_real(layer.real, entry.name), layer.within, entry.stat(follow_symlinks=False))
             if entry.is_symlink():
                 return self._follow(layer, entry)
+            if entry.is_file(follow_symlinks=False):
+                return 'file', _File(_child_real(layer.real, entry.name), layer.within, entry=entry)
+            if entry.is_dir(follow_symlinks=False):
+                real = _child_real(layer.real, entry.name)
+                return 'dir', _Layer(entry.path, real, layer.within or self.cfg.within.contains(real))
             return 'skip', _describe(entry.stat(follow_symlinks=False).st_mode)
         except OSError as exc:
             return 'skip', 'cannot be read: %s' % (exc.strerror or exc)
 
     def _follow(self, layer, entry):
         """Resolve a source symlink and decide whether it may be followed at all."""
-        cfg = self.cfg
-        joined = os.path.join(layer.real, os.readlink(entry.path))
-        head, tail = os.path.split(joined)
-        real = None
-        if tail not in ('', '.', '..'):
-            head_real = self._heads.get(head)
-            if head_real is None:
-                if len(self._heads) > _REALPATH_CACHE_LIMIT:
-                    self._heads.clear()
-                head_real = self._heads[head] = os.path.realpath(head)
-            real = _child_real(head_real, tail)
+        target = os.readlink(entry.path)
+        joined = target if target.startswith('/') else _child_real(layer.real, target)
+        cut = joined.rfind('/')
+        tail = joined[cut + 1:]
+        if tail and tail != '.' and tail != '..':
+            where = self._target_dir(joined[:cut] or '/')
+            found = where.entries.get(tail)
+            if found is not None and found.is_file(follow_symlinks=False):
+                real = _child_real(where.real, tail)
+                if real not in self.cfg.root_reals:
+                    # the directory's containment is the file's, roots themselves aside
+                    if where.in_dest:
+                        return 'skip', 'symlink resolves into dest (%s)' % real
+                    if not where.allowed:
+                        return 'skip', 'symlink points outside every source and within root (%s)' % real
+                    return 'file', _File(real, where.within, entry=found)
         try:
-            st = os.lstat(real) if real is not None else None
-            if st is None or stat.S_ISLNK(st.st_mode):
-                # a chain of links, or a target ending in `..`: the slow exact way
-                real = os.path.realpath(joined)
-                st = os.lstat(real)
-        except OSError:
-            return 'skip', 'dangling symlink (%s)' % joined
+            real = os.path.realpath(joined)
+            st = os.lstat(real)
+        except OSError as exc:
+            return 'skip', 'dangling symlink (%s): %s' % (joined, exc.strerror)
+        return self._classify(real, st, joined)
+
+    def _target_dir(self, head):
+        where = self._heads.get(head)
+        if where is None:
+            if len(self._heads) >= _TARGET_DIRS_CACHED:
+                self._heads.clear()
+            real = os.path.realpath(head)
+            try:
+                with os.scandir(real) as it:
+                    entries = dict((e.name, e) for e in it)
+            except OSError:
+                entries = {}
+            where = self._heads[head] = _TargetDir(real, entries, self.cfg)
+        return where
+
+    def _classify(self, real, st, joined):
+        cfg = self.cfg
         if stat.S_ISLNK(st.st_mode):
             return 'skip', 'symlink loop (%s)' % joined
         if cfg.dest_roots.contains(real):
@@ -275,7 +318,7 @@ class Planner:
         if not cfg.allowed.contains(real):
             return 'skip', 'symlink points outside every source and within root (%s)' % real
         if stat.S_ISREG(st.st_mode):
-            return 'file', _File(real, cfg.within.contains(real), st)
+            return 'file', _File(real, cfg.within.contains(real), st=st)
         if stat.S_ISDIR(st.st_mode):
             # an ancestor of a directory being walked would lead back to it
             around = Roots((real,))
@@ -287,58 +330,49 @@ class Planner:
     # -- decisions ---------------------------------------------------------
 
     def _file(self, parent, name, src, de):
+        """The decisions for one source file: None when the dest entry is already right."""
         cfg = self.cfg
         if src.within and cfg.symlinks:
             target = src.real
             if cfg.link_style == 'relative':
                 target = os.path.relpath(src.real, self._dest_path(parent))
             if de is None:
-                yield Decision(SYMLINK, parent, name, target=target, source=src.real)
-            elif de.is_symlink():
+                return [Decision(SYMLINK, parent, name, target=target, source=src.real)]
+            if de.is_symlink():
                 current = os.readlink(de.path)
                 if current == target:
                     self.unchanged += 1
-                else:
-                    yield Decision(RELINK, parent, name, target=target, source=src.real, detail='was -> %s' % current)
-            elif de.is_dir(follow_symlinks=False):
-                removed = self._clear_dir(parent, name)
-                if removed is not None:
-                    for item in removed:
-                        yield item
-                    yield Decision(SYMLINK, parent, name, target=target, source=src.real)
-            else:
-                yield Decision(RELINK, parent, name, target=target, source=src.real, detail='replaces a file')
-            return
-        st = src.lstat
+                    return None
+                return [Decision(RELINK, parent, name, target=target, source=src.real, detail='was -> %s' % current)]
+            if de.is_dir(follow_symlinks=False):
+                return self._instead_of_dir(parent, name, Decision(SYMLINK, parent, name, target=target,
+                                                                   source=src.real))
+            return [Decision(RELINK, parent, name, target=target, source=src.real, detail='replaces a file')]
+        st = src.stat()
         mode = copy_mode(st.st_mode, cfg.mode)
         expect = (st.st_dev, st.st_ino)
         if de is None:
-            yield Decision(COPY, parent, name, source=src.real, expect=expect, mode=mode)
-        elif de.is_file(follow_symlinks=False):
+            return [Decision(COPY, parent, name, source=src.real, expect=expect, mode=mode)]
+        if de.is_file(follow_symlinks=False):
             dst = de.stat(follow_symlinks=False)
             what = self._content_differs(src, st, de, dst)
             if what:
-                yield Decision(UPDATE, parent, name, source=src.real, expect=expect, mode=mode, detail=what)
-                return
+                return [Decision(UPDATE, parent, name, source=src.real, expect=expect, mode=mode, detail=what)]
             attrs = self._attrs_differ(dst, mode)
             if not attrs:
                 self.unchanged += 1
-            elif dst.st_nlink == 1:
-                yield Decision(UPDATE, parent, name, expect=(dst.st_dev, dst.st_ino), mode=mode, inplace=True,
-                               detail=attrs)
-            else:
-                # never chmod in place a file that also lives elsewhere
-                yield Decision(UPDATE, parent, name, source=src.real, expect=expect, mode=mode,
-                               detail=attrs + ', hard link')
-        elif de.is_dir(follow_symlinks=False):
-            removed = self._clear_dir(parent, name)
-            if removed is not None:
-                for item in removed:
-                    yield item
-                yield Decision(COPY, parent, name, source=src.real, expect=expect, mode=mode)
-        else:
-            yield Decision(UPDATE, parent, name, source=src.real, expect=expect, mode=mode,
-                           detail='replaces a symlink' if de.is_symlink() else 'replaces a special file')
+                return None
+            if dst.st_nlink == 1:
+                return [Decision(UPDATE, parent, name, expect=(dst.st_dev, dst.st_ino), mode=mode, inplace=True,
+                                 detail=attrs)]
+            # never chmod in place a file that also lives elsewhere
+            return [Decision(UPDATE, parent, name, source=src.real, expect=expect, mode=mode,
+                             detail=attrs + ', hard link')]
+        if de.is_dir(follow_symlinks=False):
+            return self._instead_of_dir(parent, name, Decision(COPY, parent, name, source=src.real, expect=expect,
+                                                               mode=mode))
+        return [Decision(UPDATE, parent, name, source=src.real, expect=expect, mode=mode,
+                         detail='replaces a symlink' if de.is_symlink() else 'replaces a special file')]
 
     def _content_differs(self, src, st, de, dst):
         if dst.st_size != st.st_size:
@@ -372,8 +406,8 @@ class Planner:
         spec = self.cfg.directory_mode
         return None if spec is None else spec.apply(self.cfg.default_dir_mode, is_dir=True)
 
-    def _clear_dir(self, parent, name):
-        """A directory where a file or link must go: its removals, or None for a conflict.
+    def _instead_of_dir(self, parent, name, decision):
+        """A directory where a file or link must go: its removals then `decision`, or a conflict.
 
         An empty directory loses nothing and goes without `force`.
         """
@@ -381,7 +415,7 @@ class Planner:
         if not self.cfg.force and self._list_dest(child):
             self.conflicts.append(child)
             return None
-        return list(self._remove_tree(parent, name))
+        return list(self._remove_tree(parent, name)) + [decision]
 
     # -- removals ----------------------------------------------------------
 
@@ -432,8 +466,8 @@ class Planner:
             self._error(path, exc)
             return
         src_real, src_st = cfg.single
-        source = _File(src_real, cfg.within.contains(src_real), src_st)
-        for item in self._file('', name, source, de):
+        source = _File(src_real, cfg.within.contains(src_real), st=src_st)
+        for item in self._file('', name, source, de) or ():
             yield item
 
     def _error(self, path, exc):

@@ -25,9 +25,10 @@ description:
     is created or deleted.
   - Source symlinks whose real target lies outside every source root and every O(within) root, dangling
     links, link loops, FIFOs, sockets and devices are skipped with a warning and listed in RV(skipped_entries).
-  - The whole tree is planned before anything is written. Conflicts, unreadable sources and O(max_delete)
-    fail the task at that point, with nothing changed. Check mode runs the same planner and stops there,
-    so it reports exactly the RV(changes) the next real run performs.
+  - When O(dest) exists, the whole tree is planned before anything is written. Conflicts, unreadable sources
+    and O(max_delete) fail the task at that point, with nothing changed. Check mode runs the same planner and
+    stops there, so it reports exactly the RV(changes) the next real run performs. A O(dest) that does not exist
+    yet has nothing to lose, and is planned and written in one pass.
   - Without O(mode), a copy keeps the permission bits of its source except setuid and setgid.
   - When the file system of O(dest) refuses symlinks (vfat, exFAT), files are copied instead, with a warning.
 author:
