@@ -22,7 +22,7 @@ import stat
 from ansible_collections.cdn.origin.plugins.module_utils.plan import (
     COPY, MKDIR, RELINK, REMOVE, SKIP, SYMLINK, UPDATE, Decision,
 )
-from ansible_collections.cdn.origin.plugins.module_utils.policy import TEMP_PREFIX, copy_mode
+from ansible_collections.cdn.origin.plugins.module_utils.policy import TEMP_PREFIX, copy_mode, inside
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
@@ -54,6 +54,7 @@ class Applier:
         self._fds = []
         self._dirty = []
         self._current = None
+        self._source_dir = (None, None)
         self._copy_file_range = hasattr(os, 'copy_file_range')
 
     # -- directory descriptors ----------------------------------------------
@@ -119,6 +120,7 @@ class Applier:
             self._release(self._fds.pop(), self._dirty.pop())
         self._parts = []
         self._current = None
+        self._forget_source_dir()
 
     # -- operations ---------------------------------------------------------
 
@@ -216,7 +218,7 @@ class Applier:
         return copy
 
     def _copy(self, fd, d):
-        src = os.open(d.source, _READ_FLAGS)
+        src = self._open_source(d.source)
         try:
             st = os.fstat(src)
             if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) != d.expect:
@@ -237,6 +239,46 @@ class Applier:
             self._rename(fd, temp, d.name)
         finally:
             os.close(src)
+
+    def _open_source(self, real):
+        """Open the source file at `real`, a component at a time from the root holding it, never following a link.
+
+        The plan's paths can be stale: a directory on the way may have become a
+        symlink to anywhere since it was listed. Opening each component with
+        O_NOFOLLOW makes the file read lie really at `real`, inside its root.
+        """
+        if real in self.cfg.allowed.reals:
+            # single-file mode: the source file is its own root
+            return os.open(real, _READ_FLAGS)
+        parent, name = real.rsplit('/', 1)
+        parent = parent or '/'
+        cached, fd = self._source_dir
+        if cached != parent:
+            self._forget_source_dir()
+            fd = self._open_beneath(parent)
+            self._source_dir = (parent, fd)
+        return os.open(name, _READ_FLAGS, dir_fd=fd)
+
+    def _open_beneath(self, path):
+        root = max((r for r in self.cfg.allowed.reals if inside(path, r)), key=len, default=None)
+        if root is None:
+            raise SourceChanged(errno.EACCES, '%s is outside every source and within root' % path)
+        fd = os.open(root, _DIR_FLAGS & ~os.O_NOFOLLOW)
+        try:
+            for part in path[len(root):].split('/'):
+                if part:
+                    fd, parent_fd = os.open(part, _DIR_FLAGS, dir_fd=fd), fd
+                    os.close(parent_fd)
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    def _forget_source_dir(self):
+        fd = self._source_dir[1]
+        self._source_dir = (None, None)
+        if fd is not None:
+            os.close(fd)
 
     def _temp_file(self, fd):
         while True:
