@@ -103,7 +103,8 @@ class Applier:
         start = max(i for i, fd in enumerate(self._fds) if fd is not None)
         for i in range(start + 1, len(self._fds)):
             self._fds[i] = os.open(self._parts[i - 1], _DIR_FLAGS, dir_fd=self._fds[i - 1])
-        self._narrow()
+            # climbing back up a deep tree reopens every level: keep within the window on the way
+            self._narrow()
 
     def _release(self, fd, dirty):
         if fd is None:

@@ -1,0 +1,136 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, cdn.origin maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Case 6: kill -9 at seeded random points while a run updates a few thousand entries.
+
+After every kill each dest entry is its old complete self or its new one;
+the next run removes the stale temporary files and converges; the one after
+is a no-op. Mirrors the partial-transfer states rsync's --partial/--delay-updates
+and ansible's atomic_move exist to avoid.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import random
+import signal
+import stat
+import subprocess
+import sys
+import time
+
+from ansible_collections.cdn.origin.plugins.module_utils.engine import mirror
+
+from adversarial_support import as_json, state, temps, write
+
+DIRS = 30
+FILES_PER_DIR = 100
+LINKED_DIRS = 8
+# FUZZ=long (make fuzz) kills many more runs than CI does
+KILLS = 40 if os.environ.get('FUZZ') == 'long' else 6
+SEED = int(os.environ.get('CRASH_SEED', '20261127'))
+
+_CHILD = r'''
+import sys
+from ansible_collections.cdn.origin.plugins.module_utils.engine import mirror
+src, dest, within = sys.argv[1:4]
+sys.stdout.write('go\n')
+sys.stdout.flush()
+result = mirror(src, dest, within=[within], prune=True, force=True)
+sys.stdout.write('failed\n' if result.get('failed') else 'done\n')
+'''
+
+
+def _tree(src, rng, version):
+    """Version 1, or version 2: a third of the files rewritten, some removed, added, retyped or chmodded."""
+    for d in range(DIRS):
+        for f in range(FILES_PER_DIR):
+            path = os.path.join(src, 'd%02d' % d, 'f%03d.txt' % f)
+            if version == 1:
+                write(path, b'v1 %d %d\n' % (d, f) * rng.randint(1, 40), mode=0o644)
+                continue
+            roll = rng.random()
+            if roll < 0.3:
+                write(path, b'v2 %d %d\n' % (d, f) * rng.randint(1, 40))
+            elif roll < 0.35:
+                os.unlink(path)
+            elif roll < 0.4:
+                os.chmod(path, 0o600)
+            elif roll < 0.45:
+                os.utime(path, ns=(1, rng.randint(1, 10 ** 18)))
+        if version == 2:
+            write(os.path.join(src, 'd%02d' % d, 'new', 'added.txt'), b'added %d\n' % d)
+    if version == 2:
+        # a directory replaced by a file and a file by a directory: these may pass through absence
+        os.rename(os.path.join(src, 'd29'), os.path.join(src, 'd29.old'))
+        write(os.path.join(src, 'd29'), b'was a directory')
+        if os.path.exists(os.path.join(src, 'd28', 'f000.txt')):
+            os.unlink(os.path.join(src, 'd28', 'f000.txt'))
+        write(os.path.join(src, 'd28', 'f000.txt', 'inside'), b'was a file')
+
+
+def _retyped(rel, old, new):
+    """Entries whose type changes between a directory and a file cannot change in one rename."""
+    parts = rel.split(b'/')
+    for i in range(1, len(parts) + 1):
+        prefix = b'/'.join(parts[:i])
+        kinds = set(s[prefix][0] == stat.S_IFDIR for s in (old, new) if prefix in s)
+        if len(kinds) == 2:
+            return True
+    return False
+
+
+def _assert_old_or_new(dest, old, new):
+    now = state(dest)
+    for rel in set(now) | set(old) | set(new):
+        if rel == b'.' or rel.split(b'/')[-1].startswith(b'.cdn-origin-tmp-'):
+            continue
+        allowed = [old.get(rel), new.get(rel)]
+        if _retyped(rel, old, new):
+            allowed.append(None)
+        assert now.get(rel) in allowed, (rel, now.get(rel), allowed)
+
+
+def test_kill_minus_nine_then_rerun(shm):
+    rng = random.Random(SEED)
+    src, dest, reference = (os.path.join(shm, name) for name in ('src', 'dest', 'reference'))
+    within = os.path.join(src, 'linked')
+    os.makedirs(within)
+    _tree(src, rng, 1)
+    for d in range(LINKED_DIRS):
+        os.rename(os.path.join(src, 'd%02d' % d), os.path.join(within, 'd%02d' % d))
+        os.symlink(os.path.join(within, 'd%02d' % d), os.path.join(src, 'd%02d' % d))
+    assert not mirror(src, dest, within=[within], prune=True, force=True).get('failed')
+    old = state(dest)
+    _tree(src, rng, 2)
+    started = time.monotonic()
+    assert not mirror(src, reference, within=[within], prune=True, force=True).get('failed')
+    full_run = time.monotonic() - started
+    new = state(reference)
+    assert old != new
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    leftovers = interrupted = 0
+    for _ in range(KILLS):
+        child = subprocess.Popen([sys.executable, '-c', _CHILD, src, dest, within], stdout=subprocess.PIPE, env=env)
+        assert child.stdout.readline() == b'go\n'
+        # an update touches fewer entries than the reference's full copy: aim at the first half
+        time.sleep(rng.uniform(0, full_run / 2))
+        child.send_signal(signal.SIGKILL)
+        out, _err = child.communicate()
+        interrupted += not out
+        _assert_old_or_new(dest, old, new)
+        leftovers += len(temps(dest))
+
+    # a kill that always came after the end would prove nothing
+    assert interrupted
+    result = as_json(mirror(src, dest, within=[within], prune=True, force=True))
+    assert not result.get('failed'), result
+    assert temps(dest) == []
+    assert state(dest) == new
+    again = as_json(mirror(src, dest, within=[within], prune=True, force=True))
+    assert (again['changed'], again['changes']) == (False, []), again['changes'][:10]
+    print('%d kills, %d mid-run, %d temporary files left behind, full run %.2f s'
+          % (KILLS, interrupted, leftovers, full_run))
