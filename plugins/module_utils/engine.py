@@ -174,12 +174,21 @@ def _configure_tree(cfg, sources, dest_path):
 
 def _plan_all(cfg, report):
     planner = Planner(cfg)
-    for d in planner.entries():
+    for d in _guarded(planner.entries(), planner.errors, cfg.label):
         report.add(d)
     if not planner.errors and not planner.conflicts:
-        for d in planner.removals():
+        for d in _guarded(planner.removals(), planner.errors, cfg.label):
             report.add(d)
     return planner
+
+
+def _guarded(decisions, errors, label):
+    """The walk, ended with an error instead of a traceback when the tree changes under it."""
+    try:
+        for d in decisions:
+            yield d
+    except OSError as exc:
+        errors.append((exc.filename or label, exc.strerror or str(exc)))
 
 
 def _check(cfg, planner, report):
@@ -205,11 +214,11 @@ def _apply_all(cfg, report, errors):
     planner = Planner(cfg)
     applier = Applier(cfg)
     try:
-        _apply_stream(cfg, planner.entries(), applier, report, errors)
+        _apply_stream(cfg, _guarded(planner.entries(), planner.errors, cfg.label), applier, report, errors)
         errors.extend(planner.errors)
         errors.extend((os.path.join(cfg.dest_real, c), 'non-empty directory in the way') for c in planner.conflicts)
         if not errors:
-            _apply_stream(cfg, planner.removals(), applier, report, errors)
+            _apply_stream(cfg, _guarded(planner.removals(), errors, cfg.label), applier, report, errors)
     finally:
         applier.close()
     return planner, applier

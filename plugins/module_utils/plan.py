@@ -265,6 +265,9 @@ class Planner:
                 return 'file', _File(_child_real(layer.real, entry.name), layer.within, entry=entry)
             if entry.is_dir(follow_symlinks=False):
                 real = _child_real(layer.real, entry.name)
+                if real == self.cfg.dest_real:
+                    # reached through a followed link to a directory holding dest: never mirror dest into itself
+                    return 'skip', 'this directory is dest itself (%s)' % real
                 return 'dir', _Layer(entry.path, real, layer.within or self.cfg.within.contains(real))
             return 'skip', _describe(entry.stat(follow_symlinks=False).st_mode)
         except OSError as exc:
@@ -475,10 +478,34 @@ class Planner:
 
 
 def _same_content(a, b, chunk=1 << 20):
-    with open(a, 'rb') as fa, open(b, 'rb') as fb:
+    """Whether two regular files hold the same bytes.
+
+    A name that is no longer a regular file counts as different: a FIFO put
+    there since the listing would block the read forever, a symlink would
+    compare (and so reveal) a file elsewhere.
+    """
+    fa, fb = _open_regular(a), _open_regular(b)
+    try:
+        if fa is None or fb is None:
+            return False
         while True:
             block = fa.read(chunk)
             if block != fb.read(chunk):
                 return False
             if not block:
                 return True
+    finally:
+        for f in (fa, fb):
+            if f is not None:
+                f.close()
+
+
+def _open_regular(path):
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    return os.fdopen(fd, 'rb')

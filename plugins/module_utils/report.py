@@ -11,12 +11,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.cdn.origin.plugins.module_utils.plan import (
     COPY, MKDIR, RELINK, REMOVE, SKIP, SYMLINK, UPDATE,
 )
 from ansible_collections.cdn.origin.plugins.module_utils.policy import display
 
 CHANGES_LIMIT = 1000
+_CONTROL = re.compile('[\x00-\x1f\x7f]')
 WARNINGS_LIMIT = 20
 
 _COUNTER = {SYMLINK: 'symlinked', COPY: 'copied', UPDATE: 'updated', RELINK: 'updated', REMOVE: 'removed',
@@ -36,7 +39,8 @@ def diff_line(d):
     if d.is_dir and d.action == REMOVE:
         path += '/'
     detail = ' (%s)' % display(d.detail) if d.detail else ''
-    return '%s %-7s %s%s' % (_MARK[d.action], d.action, path, detail)
+    # a newline in a file name must not forge a line of its own
+    return _CONTROL.sub(lambda m: '\\x%02x' % ord(m.group()), '%s %-7s %s%s' % (_MARK[d.action], d.action, path, detail))
 
 
 class Report:
