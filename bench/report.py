@@ -215,13 +215,15 @@ def plot(results, path):
             continue
         labels[row["tool"]] = row["label"]
         series.setdefault((row["tool"], row["scenario"]), []).append((row["size"], row["median"]))
+    # one colour per contender in every panel; the first panel's legend names them all
+    colours = dict(zip(labels, plt.get_cmap("tab10").colors))
     figure, axes = plt.subplots(2, 3, figsize=(16, 9))
     panels = list(axes.flat)
     for panel, scenario in zip(panels, ("first", "noop", "touch", "check")):
         for tool, label in labels.items():
             points = sorted(series.get((tool, scenario), []))
             if points:
-                panel.plot(*zip(*points), marker="o", label=label)
+                panel.plot(*zip(*points), marker="o", label=label, color=colours[tool])
         loop = results.get("loop")
         if scenario == "first" and loop:
             sizes = sorted({row["size"] for row in results["timings"]})

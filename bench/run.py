@@ -32,6 +32,9 @@ BENCH = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(BENCH)
 PYTHON = sys.executable
 SCENARIOS = ("first", "noop", "touch", "check")
+# Contenders that mirror into an existing directory only; the others get
+# none, as a first deployment does.
+NEEDS_DEST_DIR = ("lndir", "stow")
 MODES = {
     # runs per tree size; the loop idiom's tree sizes (a one-file tree
     # measures its fixed cost) and runs
@@ -130,7 +133,9 @@ def time_tree(tree, runs, collections, workdir, raw, only):
     for name, (label, dest, commands) in contenders(collections, tree, os.path.join(workdir, "out")).items():
         if only and name not in only:
             continue
-        reset = sh(shlex.join(["rm", "-rf", dest]), shlex.join(["mkdir", "-p", dest]))
+        reset = shlex.join(["rm", "-rf", dest])
+        if name in NEEDS_DEST_DIR:
+            reset = sh(reset, shlex.join(["mkdir", dest]))
         if not check_runs(commands["first"], reset):
             rows.append({"size": tree.files, "tool": name, "label": label, "error": True})
             continue
@@ -242,10 +247,16 @@ def machine(workdir):
     }
 
 
+def default_workdir():
+    if os.access("/dev/shm", os.W_OK):
+        return "/dev/shm/cdn-origin-bench"
+    return os.path.join(REPO, ".tmp", "bench", "work")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("mode", choices=sorted(MODES))
-    parser.add_argument("--workdir", default="/dev/shm/cdn-origin-bench",
+    parser.add_argument("--workdir", default=default_workdir(),
                         help="where trees and mirrors go (default on tmpfs)")
     parser.add_argument("--out", help="results directory (default: bench/results for "
                         "full, .tmp/bench/results-quick for quick)")
