@@ -1,0 +1,135 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Checks of the built docs site that Sphinx does not make itself; scripts/docs.sh runs them.
+
+check_docs_site.py assets SITE_DIR
+    Every stylesheet, script, image and font that a page or a stylesheet of the site
+    loads is a file inside SITE_DIR: nothing comes from the internet, nothing is missing.
+check_docs_site.py page DOM NETLOG BROWSER_LOG ANSIBLE_DOC_JSON
+    A page as headless Chromium rendered it (--dump-dom output, --log-net-log file,
+    --enable-logging=stderr output) shows the title and every option of the plugin
+    that ANSIBLE_DOC_JSON (`ansible-doc --json` output) describes, logged nothing to
+    the console (JavaScript errors land there) and sent no network request.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import json
+import pathlib
+import re
+import sys
+import urllib.parse
+
+# (tag, attribute) pairs whose URL the browser fetches while rendering the page;
+# <a href> and <link rel="next"> are only navigation.
+LOADING_ATTRS = {
+    ('script', 'src'), ('img', 'src'), ('iframe', 'src'), ('source', 'src'),
+    ('video', 'src'), ('audio', 'src'), ('embed', 'src'), ('object', 'data'),
+}
+LOADING_LINK_RELS = {'stylesheet', 'icon', 'shortcut', 'preload', 'modulepreload', 'manifest'}
+CSS_URL = re.compile(r'''url\(\s*['"]?([^'")]+)['"]?\s*\)|@import\s+['"]([^'"]+)['"]''')
+CONSOLE_LINE = re.compile(r':CONSOLE[:(\]]')
+
+
+class _LoadedUrls(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.urls = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == 'link':
+            if LOADING_LINK_RELS & set((attrs.get('rel') or '').lower().split()):
+                self.urls.append(attrs.get('href'))
+            return
+        self.urls.extend(value for name, value in attrs.items() if (tag, name) in LOADING_ATTRS)
+        if attrs.get('srcset'):
+            self.urls.extend(part.split()[0] for part in attrs['srcset'].split(',') if part.strip())
+
+
+def _loaded_urls(path):
+    text = path.read_text(encoding='utf-8', errors='replace')
+    if path.suffix == '.css':
+        return [first or second for first, second in CSS_URL.findall(text)]
+    parser = _LoadedUrls()
+    parser.feed(text)
+    return [url for url in parser.urls if url]
+
+
+def check_assets(site):
+    site = site.resolve()
+    problems = []
+    files = sorted(site.rglob('*.html')) + sorted(site.rglob('*.css'))
+    for path in files:
+        for url in _loaded_urls(path):
+            parts = urllib.parse.urlsplit(url)
+            if parts.scheme == 'data':
+                continue
+            if parts.scheme or parts.netloc:
+                problems.append(f'{path.relative_to(site)}: loads {url} from outside the site')
+                continue
+            if not parts.path:
+                continue
+            target = (path.parent / urllib.parse.unquote(parts.path)).resolve()
+            if not target.is_relative_to(site) or not target.is_file():
+                problems.append(f'{path.relative_to(site)}: loads {url}, which is not a file of the site')
+    print(f'{len(files)} HTML/CSS files checked for the resources they load')
+    return problems
+
+
+def _expectations(doc):
+    """Heading parts and option anchors of the page of the module or role in `ansible-doc --json` output."""
+    (fqcn, data), = doc.items()
+    if 'entry_points' in data:
+        heading = [f'{fqcn} role']
+        anchors = []
+        for entry_point, spec in data['entry_points'].items():
+            heading.append(spec.get('short_description', ''))
+            anchors += [f'parameter-{entry_point}--{name}' for name in spec.get('options') or {}]
+        return heading, anchors
+    heading = [f'{fqcn} module', data['doc']['short_description']]
+    return heading, [f'parameter-{name}' for name in data['doc'].get('options') or {}]
+
+
+def _page_requests(netlog):
+    """URLs the page itself requested; Chromium's own background requests are not tied to a file:// page."""
+    log = json.loads(netlog.read_text(encoding='utf-8'))
+    start_job = log['constants']['logEventTypes']['URL_REQUEST_START_JOB']
+    return [
+        event['params']['url'] for event in log['events']
+        if event['type'] == start_job and 'url' in event.get('params', {})
+        and event['params'].get('network_isolation_key', '').startswith('file://')
+    ]
+
+
+def check_page(dom, netlog, browser_log, doc_json):
+    problems = []
+    text = dom.read_text(encoding='utf-8')
+    heading, anchors = _expectations(json.loads(doc_json.read_text(encoding='utf-8')))
+    h1 = re.search(r'<h1>(.*?)</h1>', text, re.S)
+    # The heading's permalink anchor holds an icon-font glyph, not heading text.
+    h1_html = re.sub(r'<a class="headerlink".*?</a>', '', h1.group(1), flags=re.S) if h1 else ''
+    h1_text = html.unescape(re.sub(r'<[^>]+>', '', h1_html))
+    problems += [f'page heading {h1_text!r} lacks {part!r}' for part in heading if part not in h1_text]
+    problems += [f'option anchor id="{anchor}" missing' for anchor in anchors if f'id="{anchor}"' not in text]
+    problems += [f'browser console: {line.strip()}' for line in
+                 browser_log.read_text(encoding='utf-8', errors='replace').splitlines()
+                 if CONSOLE_LINE.search(line)]
+    problems += [f'page requested {url} from the network' for url in _page_requests(netlog)]
+    print(f'{dom.name}: heading {h1_text!r}, {len(anchors)} option anchors checked')
+    return problems
+
+
+def main(argv):
+    checks = {'assets': (check_assets, 1), 'page': (check_page, 4)}
+    if len(argv) < 2 or argv[1] not in checks or len(argv) - 2 != checks[argv[1]][1]:
+        sys.exit(__doc__)
+    check, _count = checks[argv[1]]
+    problems = check(*(pathlib.Path(arg) for arg in argv[2:]))
+    for problem in problems:
+        print(f'ERROR: {problem}', file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
