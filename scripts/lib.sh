@@ -29,14 +29,20 @@ need_apt() {
 # from the nearest .git upwards: in .tmp that would be the checkout's, where the copy
 # is ignored, hence a git repository of its own (untracked files are listed too).
 # Each step passes its own ROOT_DIR so that steps run side by side do not clobber each other.
+# The venvs ansible-test builds under tests/output/.tmp/delegation survive the
+# refresh: rebuilding five of them costs minutes; the previous results do not.
 collection_tree() {
   local dest=${1:-$TMP}/ansible_collections/cdn/origin
+  local venvs=tests/output/.tmp/delegation kept=${1:-$TMP}/delegation
   need_apt rsync rsync
+  rm -rf "$kept"
+  if [ -d "$dest/$venvs" ]; then mv "$dest/$venvs" "$kept"; fi
   rm -rf "$dest"
   mkdir -p "$dest"
   git -C "$ROOT" ls-files -z --cached --others --exclude-standard \
     | rsync -a --from0 --files-from=- --ignore-missing-args "$ROOT/" "$dest/"
   git -C "$dest" init -q
+  if [ -d "$kept" ]; then mkdir -p "$dest/${venvs%/*}" && mv "$kept" "$dest/$venvs"; fi
   echo "$dest"
 }
 
@@ -59,10 +65,8 @@ PY
 # not reachable; a cached ~/.ansible/test/cache/get_pip_<version>.py is used first.
 # The stand-in installs the interpreter's bundled pip, then what ansible-test asked
 # for from PyPI (get-pip's own --no-setuptools/--no-wheel mean nothing to pip).
-# Target interpreters go on PATH by name only (python3.9 ...), so pyenv's `python`
-# and `pip` shims do not shadow the venv's.
 ansible_test_env() {
-  local python=${1:-$ROOT/.venv/bin/python} version cache bin
+  local python=${1:-$ROOT/.venv/bin/python} version cache
   version=$(pip_version_for "$python")
   cache=$HOME/.ansible/test/cache/get_pip_${version//./_}.py
   if [ ! -f "$cache" ]; then
@@ -78,11 +82,17 @@ args = [arg for arg in sys.argv[1:] if arg not in ('--no-setuptools', '--no-whee
 subprocess.check_call([sys.executable, '-m', 'pip', 'install'] + args)
 PY
   fi
-  bin=$TMP/pythons
+  pythons_on_path
+}
+
+# pythons_on_path: pyenv's interpreters first on PATH, by versioned name only
+# (python3.9 ...): pyenv's shims fail for versions not selected, and its plain
+# `python` and `pip` must not shadow the venv's.
+pythons_on_path() {
+  local bin=$TMP/pythons exe
   mkdir -p "$bin"
-  local exe
   for exe in "$PYENV_ROOT"/versions/3.*/bin/python3.*; do
-    [[ $exe =~ /python3\.[0-9]+$ ]] && ln -sfn "$exe" "$bin/${exe##*/}"
+    if [[ $exe =~ /python3\.[0-9]+$ ]]; then ln -sfn "$exe" "$bin/${exe##*/}"; fi
   done
   export PATH="$bin:$PATH"
 }
