@@ -147,13 +147,13 @@ class Applier:
                 os.unlink(d.name, dir_fd=fd)
             return d
         if action == MKDIR:
-            os.mkdir(d.name, 0o777, dir_fd=fd)
+            os.mkdir(d.name, _creation_mode(d.mode), dir_fd=fd)
             self._dir_attrs(fd, d)
             return d
         raise ValueError('cannot apply %r' % (d,))
 
     def _make_root(self, d):
-        os.mkdir(self.cfg.dest_real, 0o777)
+        os.mkdir(self.cfg.dest_real, _creation_mode(d.mode))
         self._root()
         parent_fd = os.open(os.path.dirname(self.cfg.dest_real) or '/', os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
@@ -324,6 +324,11 @@ class Applier:
             self._chown_chmod(out, d.mode)
         finally:
             os.close(out)
+
+
+def _creation_mode(mode):
+    """Created with no more permissions than it will end with: no window where it is wider open."""
+    return 0o777 if mode is None else mode & 0o777
 
 
 def _unlink_quietly(fd, name):

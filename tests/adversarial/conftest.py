@@ -7,28 +7,19 @@ __metaclass__ = type
 
 import os
 import shutil
-import tempfile
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from adversarial_support import SECRET, snapshot, write
+from adversarial_support import SECRET, fresh_dir, snapshot, write
 
 # CI: a fixed, bounded search (derandomize => the same examples every run).
 # FUZZ=long (make fuzz): a long search with fresh randomness each time.
-settings.register_profile('ci', max_examples=30, stateful_step_count=12, derandomize=True, deadline=None,
+settings.register_profile('ci', max_examples=200, stateful_step_count=25, derandomize=True, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile('long', max_examples=2000, stateful_step_count=30, deadline=None,
+settings.register_profile('long', max_examples=5000, stateful_step_count=50, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile('long' if os.environ.get('FUZZ') == 'long' else 'ci')
-
-
-def fresh_dir(prefix):
-    """A world-traversable scratch dir, on tmpfs when there is one (races and crashes need speed)."""
-    base = '/dev/shm' if os.path.isdir('/dev/shm') and os.access('/dev/shm', os.W_OK) else None
-    path = tempfile.mkdtemp(prefix=prefix, dir=base)
-    os.chmod(path, 0o755)
-    return path
 
 
 @pytest.fixture

@@ -143,3 +143,21 @@ def test_planted_temporary_name_is_never_opened(world, monkeypatch):
     # the planted names look like our own leftovers: removed, as stale temporary files are
     assert temps(world.dest) == []
     assert sorted(c['path'] for c in result['changes'] if c['action'] == 'remove') == planted
+
+
+def test_directories_are_never_wider_open_than_directory_mode(world, monkeypatch):
+    """What a reader can see between mkdir and the chmod that follows must not exceed the final mode."""
+    write(os.path.join(world.src, 'private', 'deeper', 'page.html'), b'page')
+    seen = []
+    real_mkdir = os.mkdir
+
+    def mkdir_and_look(path, mode=0o777, dir_fd=None):
+        real_mkdir(path, mode, dir_fd=dir_fd)
+        seen.append(os.stat(path, dir_fd=dir_fd).st_mode & 0o7777)
+
+    monkeypatch.setattr(apply_mod.os, 'mkdir', mkdir_and_look)
+    result = as_json(mirror(world.src, world.dest, directory_mode='0700'))
+    assert not result.get('failed'), result
+    assert len(seen) == 3
+    assert all(mode & ~0o700 == 0 for mode in seen), ['%o' % m for m in seen]
+    assert os.stat(os.path.join(world.dest, 'private')).st_mode & 0o7777 == 0o700
