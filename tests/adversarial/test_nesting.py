@@ -64,8 +64,6 @@ def test_source_link_to_a_directory_holding_both_src_and_dest_is_a_loop(world):
     assert os.listdir(world.dest) == []
 
 
-@pytest.mark.xfail(strict=True, reason='dest is mirrored into itself: fix waits on '
-                   'notes/patches/plan-dest-inside-followed-dir.diff')
 def test_source_link_to_a_directory_holding_dest_does_not_mirror_dest_into_itself(world):
     """src/up -> pub, and dest is pub/dest: following the link must stop at dest."""
     write(os.path.join(world.src, 'page.html'), b'page')

@@ -22,7 +22,7 @@ import pytest
 from ansible_collections.cdn.origin.plugins.module_utils import apply as apply_mod
 from ansible_collections.cdn.origin.plugins.module_utils.engine import mirror
 
-from adversarial_support import Hang, as_json, deadline, entries, nest, skipped, temps, write
+from adversarial_support import as_json, deadline, entries, nest, skipped, temps, write
 
 HANG_GUARD = 20
 
@@ -95,8 +95,6 @@ def _fifo_instead(path):
     os.mkfifo(path)
 
 
-@pytest.mark.xfail(strict=True, raises=Hang,
-                   reason='checksum reads through a FIFO: fix waits on notes/patches/plan-checksum-fifo.diff')
 @pytest.mark.parametrize('side', ['src', 'dest'])
 def test_file_swapped_for_a_fifo_after_the_listing(world, monkeypatch, side):
     """`a` is applied first; then `page` becomes a FIFO, in src or in dest, before it is compared and copied."""
@@ -148,8 +146,6 @@ def test_hostile_names_round_trip_and_the_result_stays_valid_json(world, within)
     assert (again['changed'], again['changes']) == (False, [])
 
 
-@pytest.mark.xfail(strict=True, reason='names with newlines forge diff lines: fix waits on '
-                   'notes/patches/report-diff-control-chars.diff')
 def test_a_newline_in_a_name_cannot_forge_a_diff_line(world):
     write(os.path.join(world.src, 'innocent.html\n- remove  index.html'), b'x')
     write(os.path.join(world.src, 'tab\there'), b'x')

@@ -27,23 +27,6 @@ from adversarial_support import Flipper, as_json, leaks, repeat_while, temps, wr
 
 FLIP_SECONDS = 1.5
 FILES = 60
-RAISES_PATCH = 'notes/patches/engine-walk-oserror.diff'
-
-
-def _attempt(*args, **kwargs):
-    """One raced run: its result, or what it raised (a module would die with a traceback)."""
-    try:
-        return mirror(*args, **kwargs)
-    except OSError as exc:
-        return {'raised': '%s: %s' % (type(exc).__name__, exc)}
-
-
-def _no_tracebacks(results):
-    """Checked last, so the safety checks above always run: an escaping OSError is a known bug."""
-    raised = [r['raised'] for r in results if 'raised' in r]
-    if raised:
-        pytest.xfail('%d of %d raced runs raised out of mirror() (first: %s): fix waits on %s'
-                     % (len(raised), len(results), raised[0], RAISES_PATCH))
 
 
 def _converges(world, **kwargs):
@@ -59,8 +42,6 @@ def _converges(world, **kwargs):
 
 def _survived(results, world):
     for result in results:
-        if 'raised' in result:
-            continue
         as_json(result)
         if result.get('failed'):
             assert result['msg'] and result['errors'], result
@@ -89,14 +70,13 @@ def test_dest_directory_swapped_while_writing(world):
         rounds.append(None)
         # new content every round, so every round writes into dest/sub
         _populate(os.path.join(world.src, 'sub'), names, b'round %d ' % len(rounds) + b'%d\n')
-        return _attempt(world.src, world.dest, within=[world.within], mode='0644')
+        return mirror(world.src, world.dest, within=[world.within], mode='0644')
 
     with _flipper(world, os.path.join(world.dest, 'sub'), os.path.join(world.outside, 'etc')) as flipper:
         results = repeat_while(flipper, run)
     assert flipper.flips > 0
     _survived(results, world)
     _converges(world, within=[world.within], mode='0644')
-    _no_tracebacks(results)
 
 
 def test_source_directory_swapped_between_scan_and_open(world):
@@ -109,7 +89,7 @@ def test_source_directory_swapped_between_scan_and_open(world):
         rounds.append(None)
         # a new mtime every round, so every round copies src/sub/page again
         os.utime(held, ns=(len(rounds), len(rounds)))
-        return _attempt(world.src, world.dest)
+        return mirror(world.src, world.dest)
 
     try:
         with _flipper(world, os.path.join(world.src, 'sub'), os.path.join(world.outside, 'evil')) as flipper:
@@ -119,7 +99,6 @@ def test_source_directory_swapped_between_scan_and_open(world):
     assert flipper.flips > 0
     _survived(results, world)
     _converges(world)
-    _no_tracebacks(results)
 
 
 def test_prune_while_a_directory_is_swapped(world):
@@ -137,14 +116,13 @@ def test_prune_while_a_directory_is_swapped(world):
             os.rename(stage, extra)
         except OSError:
             pass  # the flipper's link or the last round's tree is there: prune that
-        return _attempt(world.src, world.dest, prune=True)
+        return mirror(world.src, world.dest, prune=True)
 
     with _flipper(world, extra, os.path.join(world.outside, 'etc')) as flipper:
         results = repeat_while(flipper, run)
     assert flipper.flips > 0
     _survived(results, world)
     _converges(world, prune=True)
-    _no_tracebacks(results)
     assert sorted(os.listdir(world.dest)) == ['keep']
 
 
@@ -167,7 +145,7 @@ def test_mode_and_owner_applied_while_a_file_is_swapped(world):
             os.rmdir(newdir)
         except OSError:
             pass
-        return _attempt(world.src, world.dest, **options)
+        return mirror(world.src, world.dest, **options)
 
     try:
         with _flipper(world, page, world.secret, FLIP_SECONDS / 2) as flipper:
@@ -179,10 +157,8 @@ def test_mode_and_owner_applied_while_a_file_is_swapped(world):
     assert flipper.flips > 0 and dir_flipper.flips > 0
     _survived(results, world)
     _converges(world, **options)
-    _no_tracebacks(results)
 
 
-@pytest.mark.xfail(strict=True, reason='a vanished entry raises out of the walk: fix waits on ' + RAISES_PATCH)
 @pytest.mark.parametrize('side', ['src', 'dest'])
 def test_entry_vanishing_mid_walk_fails_cleanly(world, monkeypatch, side):
     """The deterministic core of the races above: `page` disappears after it was listed, before it is looked at."""
@@ -201,8 +177,8 @@ def test_entry_vanishing_mid_walk_fails_cleanly(world, monkeypatch, side):
 
     monkeypatch.setattr(apply_mod.Applier, 'apply', apply_then_remove)
     result = as_json(mirror(world.src, world.dest))
-    if result.get('failed'):
-        assert any(e['path'].endswith('/page') for e in result['errors']), result
+    assert result.get('failed'), result
+    assert any(e['path'].endswith('/page') for e in result['errors']), result['errors']
     monkeypatch.undo()
     write(os.path.join(world.src, 'page'), b'page')
     _converges(world)
