@@ -106,6 +106,17 @@ target_pythons() {
   return 0
 }
 
+# coverage_report WHAT: in a collection copy where ansible-test ran with --coverage,
+# the line coverage of plugins/ and the figure for the engine (plugins/module_utils).
+# ansible-test pins its own coverage version, hence its venv for the report.
+coverage_report() {
+  say "coverage of plugins/ ($1)"
+  ansible-test coverage report --venv --python 3.13 --color no --show-missing --include 'plugins/*'
+  ansible-test coverage report --venv --python 3.13 --color no --include 'plugins/module_utils/*' 2>/dev/null \
+    | awk -v what="$1" '$1 == "TOTAL" {
+        printf "coverage of the engine (plugins/module_utils) by %s, lines: %.1f%% of %d\n", what, 100 * ($2 - $3) / $2, $2 }'
+}
+
 # collection_link: a collections path holding cdn.origin as a symlink to the
 # checkout (enough for ansible-playbook and ansible-lint); prints the path.
 collection_link() {

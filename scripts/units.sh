@@ -21,8 +21,4 @@ cd "$tree"
 say "ansible-test units --coverage on Python ${versions[*]} in $tree"
 ansible-test units --coverage --color no "${targets[@]}" "$@"
 
-# ansible-test pins its own coverage version, hence its venv for the report too.
-say "coverage of plugins/ (units, all Pythons combined)"
-ansible-test coverage report --venv --python 3.13 --color no --show-missing --include 'plugins/*'
-ansible-test coverage report --venv --python 3.13 --color no --include 'plugins/module_utils/*' 2>/dev/null \
-  | awk '$1 == "TOTAL" { printf "coverage of the engine (plugins/module_utils), lines: %.1f%% of %d\n", 100 * ($2 - $3) / $2, $2 }'
+coverage_report "units, all Pythons combined"
