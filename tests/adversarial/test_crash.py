@@ -82,7 +82,7 @@ def _retyped(rel, old, new):
     return False
 
 
-def _assert_old_or_new(dest, old, new):
+def _assert_old_or_new(dest, old, new, when):
     now = state(dest)
     for rel in set(now) | set(old) | set(new):
         if rel == b'.' or rel.split(b'/')[-1].startswith(b'.cdn-origin-tmp-'):
@@ -90,7 +90,7 @@ def _assert_old_or_new(dest, old, new):
         allowed = [old.get(rel), new.get(rel)]
         if _retyped(rel, old, new):
             allowed.append(None)
-        assert now.get(rel) in allowed, (rel, now.get(rel), allowed)
+        assert now.get(rel) in allowed, (when, rel, now.get(rel), allowed)
 
 
 def test_kill_minus_nine_then_rerun(shm):
@@ -113,7 +113,7 @@ def test_kill_minus_nine_then_rerun(shm):
 
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
     leftovers = interrupted = 0
-    for _ in range(KILLS):
+    for kill in range(KILLS):
         child = subprocess.Popen([sys.executable, '-c', _CHILD, src, dest, within], stdout=subprocess.PIPE, env=env)
         assert child.stdout.readline() == b'go\n'
         # an update touches fewer entries than the reference's full copy: aim at the first half
@@ -121,7 +121,7 @@ def test_kill_minus_nine_then_rerun(shm):
         child.send_signal(signal.SIGKILL)
         out, _err = child.communicate()
         interrupted += not out
-        _assert_old_or_new(dest, old, new)
+        _assert_old_or_new(dest, old, new, 'after kill %d of %d' % (kill + 1, KILLS))
         leftovers += len(temps(dest))
 
     # a kill that always came after the end would prove nothing
