@@ -21,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 
+from ansible_collections.cdn.origin.plugins.module_utils import apply as apply_mod
+from ansible_collections.cdn.origin.plugins.module_utils.engine import mirror
 from ansible_collections.cdn.origin.plugins.module_utils.policy import is_temp_name
 
 SECRET = b'TOP-SECRET-0xC0FFEE: this must never be published\n'
@@ -150,6 +152,39 @@ def change_paths(result):
 
 def skipped(result):
     return dict((s['path'], s['reason']) for s in result['skipped_entries'])
+
+
+def attack_at(monkeypatch, rel, attack, before=False):
+    """Run `attack()` once, at the worst moment: right after (or before) the executor applies `rel`.
+
+    The planner streams into the executor, so this lands between the listing
+    of a directory and the use of what it listed. Returns the list of the
+    decisions it fired at, for the test to check that the attack happened.
+    """
+    original = apply_mod.Applier.apply
+    fired = []
+
+    def attacker(self, d):
+        if d.rel != rel or fired:
+            return original(self, d)
+        fired.append(rel)
+        if before:
+            attack()
+            return original(self, d)
+        done = original(self, d)
+        attack()
+        return done
+
+    monkeypatch.setattr(apply_mod.Applier, 'apply', attacker)
+    return fired
+
+
+def mirrored_a_and_page(world, page):
+    """src/a and src/page, mirrored; then `a` changes, so the next run applies `a` and only then looks at `page`."""
+    write(os.path.join(world.src, 'a'), b'v1')
+    write(os.path.join(world.src, 'page'), page)
+    assert not mirror(world.src, world.dest).get('failed')
+    write(os.path.join(world.src, 'a'), b'v2 a')
 
 
 class Hang(Exception):

@@ -19,10 +19,9 @@ import stat
 
 import pytest
 
-from ansible_collections.cdn.origin.plugins.module_utils import apply as apply_mod
 from ansible_collections.cdn.origin.plugins.module_utils.engine import mirror
 
-from adversarial_support import as_json, deadline, entries, nest, skipped, temps, write
+from adversarial_support import as_json, attack_at, deadline, entries, mirrored_a_and_page, nest, skipped, temps, write
 
 HANG_GUARD = 20
 
@@ -75,21 +74,6 @@ def test_fifo_in_dest_is_replaced_not_read(world):
     assert open(os.path.join(world.dest, 'page'), 'rb').read() == b'page'
 
 
-def _swap_before(monkeypatch, rel, attack):
-    original = apply_mod.Applier.apply
-    done = []
-
-    def attacker_then_apply(self, d):
-        result = original(self, d)
-        if d.rel == rel and not done:
-            attack()
-            done.append(rel)
-        return result
-
-    monkeypatch.setattr(apply_mod.Applier, 'apply', attacker_then_apply)
-    return done
-
-
 def _fifo_instead(path):
     os.unlink(path)
     os.mkfifo(path)
@@ -98,13 +82,10 @@ def _fifo_instead(path):
 @pytest.mark.parametrize('side', ['src', 'dest'])
 def test_file_swapped_for_a_fifo_after_the_listing(world, monkeypatch, side):
     """`a` is applied first; then `page` becomes a FIFO, in src or in dest, before it is compared and copied."""
-    write(os.path.join(world.src, 'a'), b'v1')
     # empty, like a FIFO's size: only reading the contents can tell them apart
-    write(os.path.join(world.src, 'page'), b'')
-    assert not mirror(world.src, world.dest).get('failed')
-    write(os.path.join(world.src, 'a'), b'v2 a')
+    mirrored_a_and_page(world, b'')
     top = world.src if side == 'src' else world.dest
-    done = _swap_before(monkeypatch, 'a', lambda: _fifo_instead(os.path.join(top, 'page')))
+    done = attack_at(monkeypatch, 'a', lambda: _fifo_instead(os.path.join(top, 'page')))
     # the run takes milliseconds: a short guard keeps the known hang cheap
     with deadline(3):
         result = as_json(mirror(world.src, world.dest, checksum=True))

@@ -20,10 +20,9 @@ import os
 
 import pytest
 
-from ansible_collections.cdn.origin.plugins.module_utils import apply as apply_mod
 from ansible_collections.cdn.origin.plugins.module_utils.engine import mirror
 
-from adversarial_support import Flipper, as_json, leaks, repeat_while, temps, write
+from adversarial_support import Flipper, as_json, attack_at, leaks, mirrored_a_and_page, repeat_while, temps, write
 
 FLIP_SECONDS = 1.5
 FILES = 60
@@ -162,21 +161,12 @@ def test_mode_and_owner_applied_while_a_file_is_swapped(world):
 @pytest.mark.parametrize('side', ['src', 'dest'])
 def test_entry_vanishing_mid_walk_fails_cleanly(world, monkeypatch, side):
     """The deterministic core of the races above: `page` disappears after it was listed, before it is looked at."""
-    write(os.path.join(world.src, 'a'), b'v1')
-    write(os.path.join(world.src, 'page'), b'page')
-    assert not mirror(world.src, world.dest).get('failed')
-    write(os.path.join(world.src, 'a'), b'v2')
+    mirrored_a_and_page(world, b'page')
     os.utime(os.path.join(world.src, 'page'), ns=(1, 1))
-    original = apply_mod.Applier.apply
-
-    def apply_then_remove(self, d):
-        done = original(self, d)
-        if d.rel == 'a':
-            os.unlink(os.path.join(world.src if side == 'src' else world.dest, 'page'))
-        return done
-
-    monkeypatch.setattr(apply_mod.Applier, 'apply', apply_then_remove)
+    gone = os.path.join(world.src if side == 'src' else world.dest, 'page')
+    fired = attack_at(monkeypatch, 'a', lambda: os.unlink(gone))
     result = as_json(mirror(world.src, world.dest))
+    assert fired == ['a']
     assert result.get('failed'), result
     assert any(e['path'].endswith('/page') for e in result['errors']), result['errors']
     monkeypatch.undo()

@@ -15,10 +15,9 @@ import os
 
 import pytest
 
-from ansible_collections.cdn.origin.plugins.module_utils import apply as apply_mod
 from ansible_collections.cdn.origin.plugins.module_utils.engine import mirror
 
-from adversarial_support import as_json, change_paths, leaks, link, nest, skipped, temps, write
+from adversarial_support import as_json, attack_at, change_paths, leaks, link, nest, skipped, temps, write
 
 
 def _escape_is_refused(world, names, within=()):
@@ -62,19 +61,13 @@ def _swap_before_applying(monkeypatch, world, rel):
     """Just before `rel` is applied, the attacker turns src/d1/d2 into a link out of the tree."""
     write(os.path.join(world.src, 'd1', 'd2', 'page'), b'public page')
     link('d1/d2/page', os.path.join(world.src, 'alias'))
-    original = apply_mod.Applier.apply
-    swapped = []
+    d2 = os.path.join(world.src, 'd1', 'd2')
 
-    def attacker_then_apply(self, d):
-        if d.rel == rel and not swapped:
-            d2 = os.path.join(world.src, 'd1', 'd2')
-            os.rename(d2, d2 + '.moved')
-            os.symlink(os.path.join(world.outside, 'evil'), d2)
-            swapped.append(d.rel)
-        return original(self, d)
+    def attack():
+        os.rename(d2, d2 + '.moved')
+        os.symlink(os.path.join(world.outside, 'evil'), d2)
 
-    monkeypatch.setattr(apply_mod.Applier, 'apply', attacker_then_apply)
-    return swapped
+    return attack_at(monkeypatch, rel, attack, before=True)
 
 
 def test_chain_component_swapped_for_a_link_before_the_copy(world, monkeypatch):
@@ -165,19 +158,13 @@ def test_source_directory_swapped_between_listing_and_copy(world, monkeypatch):
     """
     write(os.path.join(world.src, 'a'), b'a')
     write(os.path.join(world.src, 'sub', 'page'), b'public page')
-    original = apply_mod.Applier.apply
-    swapped = []
+    sub = os.path.join(world.src, 'sub')
 
-    def attacker_then_apply(self, d):
-        done = original(self, d)
-        if d.rel == 'a' and not swapped:
-            sub = os.path.join(world.src, 'sub')
-            os.rename(sub, world.path('sub.moved'))
-            os.symlink(os.path.join(world.outside, 'evil'), sub)
-            swapped.append(d.rel)
-        return done
+    def attack():
+        os.rename(sub, world.path('sub.moved'))
+        os.symlink(os.path.join(world.outside, 'evil'), sub)
 
-    monkeypatch.setattr(apply_mod.Applier, 'apply', attacker_then_apply)
+    swapped = attack_at(monkeypatch, 'a', attack)
     result = as_json(mirror(world.src, world.dest))
     assert swapped == ['a']
     assert leaks(world.dest, world.outside) == []
