@@ -203,6 +203,10 @@ class Planner:
                         yield item
                 else:
                     yield Decision(SKIP, rel, name, detail=source)
+                    if de is not None and self.cfg.prune:
+                        # whatever dest holds under this name (an older mirror, a planted link)
+                        # mirrors nothing any more
+                        self._prune.append((rel, name, de.is_dir(follow_symlinks=False)))
             for name in sorted(dest_entries):
                 de = dest_entries[name]
                 if is_temp_name(name) and not de.is_dir(follow_symlinks=False):

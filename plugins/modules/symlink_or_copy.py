@@ -68,7 +68,8 @@ options:
     default: absolute
   prune:
     description:
-      - Remove entries under O(dest) that have no counterpart in the sources.
+      - Remove entries under O(dest) that have no counterpart in the sources, including entries whose source is
+        skipped (an escaping link, a FIFO): what O(dest) holds under such a name mirrors nothing.
       - Symlinks are never followed while removing. Pruning runs last, and not at all when anything failed
         earlier in the run.
     type: bool
