@@ -132,8 +132,6 @@ def test_operators_own_link_to_dest_still_works(world, spelling):
     assert (again['changed'], again['changes']) == (False, [])
 
 
-@pytest.mark.xfail(strict=True, reason='dest entries of skipped sources escape prune: fix waits on '
-                   'notes/patches/plan-prune-skipped-counterparts.diff')
 def test_prune_removes_what_a_skipped_source_left_behind(world):
     """page.html was mirrored, then became a link out; leak.html is a planted link under a skipped name."""
     write(os.path.join(world.src, 'page.html'), b'old public page')
