@@ -39,7 +39,7 @@ MODES = {
     # runs per tree size; the loop idiom's tree sizes (a one-file tree
     # measures its fixed cost) and runs
     "quick": {"sizes": {1000: 3}, "loop": ((1, 10), 1)},
-    "full": {"sizes": {1000: 10, 10000: 5, 100000: 3}, "loop": ((1, 1000), 1)},
+    "full": {"sizes": {1000: 10, 10000: 5, 100000: 5}, "loop": ((1, 1000), 1)},
 }
 
 
@@ -235,7 +235,9 @@ def machine(workdir):
         "memory_gib": round(mem_kib / 1024 / 1024, 1),
         "fs": "%s (%s)" % (output("stat", "-f", "-c", "%T", workdir), workdir),
         "python": platform.python_version(),
-        "commit": output("git", "-C", REPO, "rev-parse", "--short", "HEAD"),
+        "commit": output("git", "-C", REPO, "rev-parse", "--short", "HEAD") + (
+            " with uncommitted changes to plugins/" if subprocess.run(
+                ["git", "-C", REPO, "diff", "--quiet", "HEAD", "--", "plugins"]).returncode else ""),
         "versions": {
             "ansible-core": output(os.path.join(os.path.dirname(PYTHON), "ansible"), "--version"),
             "hyperfine": output("hyperfine", "--version"),
