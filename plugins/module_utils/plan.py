@@ -17,7 +17,7 @@ __metaclass__ = type
 import os
 import stat
 
-from ansible_collections.cdn.origin.plugins.module_utils.policy import Roots, copy_mode, is_temp_name
+from ansible_collections.cdn.origin.plugins.module_utils.policy import TEMP_PREFIX, Roots, copy_mode, is_temp_name
 
 SYMLINK = 'symlink'
 COPY = 'copy'
@@ -31,6 +31,7 @@ SKIP = 'skip'
 # directory usually point into one original directory, so one listing
 # answers all of them without a stat call per link.
 _TARGET_DIRS_CACHED = 256
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
 
 class Decision:
@@ -62,14 +63,19 @@ class Decision:
 
 
 class _Layer:
-    """A source directory taking part in the merge at one relative path."""
+    """A source directory taking part in the merge at one relative path.
 
-    __slots__ = ('path', 'real', 'within')
+    `fd` is open only while its directory is being planned: links are read
+    relative to it, so the kernel resolves one name instead of a whole path.
+    """
+
+    __slots__ = ('path', 'real', 'within', 'fd')
 
     def __init__(self, path, real, within):
         self.path = path
         self.real = real
         self.within = within
+        self.fd = None
 
 
 class _File:
@@ -105,8 +111,8 @@ class _TargetDir:
 class _LstatEntry:
     """The DirEntry subset the decisions use, for a path found by lstat (single-file mode)."""
 
-    def __init__(self, path, st):
-        self.path = path
+    def __init__(self, name, st):
+        self.name = name
         self._st = st
 
     def is_symlink(self):
@@ -180,48 +186,73 @@ class Planner:
                 stack.append(self._directory(*item))
 
     def _directory(self, rel, layers, dest_exists):
-        """One directory level: yields Decisions, and (rel, layers, dest_exists) to descend."""
+        """One directory level: yields Decisions, and (rel, layers, dest_exists) to descend.
+
+        The level is planned whole, with its directories open, before anything
+        is yielded: no descriptor stays open below it, however deep the tree.
+        """
         reals = [layer.real for layer in layers]
         self._active.update(reals)
         try:
-            merged = self._merge(layers)
-            dest_entries = self._scan_dest(rel) if dest_exists else {}
-            excluded = self.cfg.excluded
-            for name in sorted(merged):
-                if excluded is not None and excluded(_join(rel, name), name):
-                    dest_entries.pop(name, None)
-                    continue
-                de = dest_entries.pop(name, None)
-                kind, source = self._resolve_chain(merged[name], name)
-                if kind == 'file':
-                    decisions = self._file(rel, name, source, de)
-                    if decisions:
-                        for item in decisions:
-                            yield item
-                elif kind == 'dir':
-                    for item in self._dir(rel, name, source, de):
-                        yield item
-                else:
-                    yield Decision(SKIP, rel, name, detail=source)
-                    if de is not None and self.cfg.prune:
-                        # whatever dest holds under this name (an older mirror, a planted link)
-                        # mirrors nothing any more
-                        self._prune.append((rel, name, de.is_dir(follow_symlinks=False)))
-            for name in sorted(dest_entries):
-                de = dest_entries[name]
-                if is_temp_name(name) and not de.is_dir(follow_symlinks=False):
-                    yield Decision(REMOVE, rel, name, detail='stale temporary file')
-                elif self.cfg.prune and (excluded is None or not excluded(_join(rel, name), name)):
-                    self._prune.append((rel, name, de.is_dir(follow_symlinks=False)))
+            for item in self._plan_level(rel, layers, dest_exists):
+                yield item
         finally:
             self._active.difference_update(reals)
+
+    def _plan_level(self, rel, layers, dest_exists):
+        items = []
+        dest_fd = None
+        try:
+            merged = self._merge(layers)
+            if dest_exists:
+                dest_fd, dest_entries = self._scan_dest(rel)
+            else:
+                dest_entries = {}
+            self._plan_entries(rel, merged, dest_fd, dest_entries, items)
+        finally:
+            for layer in layers:
+                if layer.fd is not None:
+                    os.close(layer.fd)
+                    layer.fd = None
+            if dest_fd is not None:
+                os.close(dest_fd)
+        return items
+
+    def _plan_entries(self, rel, merged, dest_fd, dest_entries, items):
+        add = items.append
+        excluded = self.cfg.excluded
+        for name in sorted(merged):
+            if excluded is not None and excluded(_join(rel, name), name):
+                dest_entries.pop(name, None)
+                continue
+            de = dest_entries.pop(name, None)
+            kind, source = self._resolve_chain(merged[name], name)
+            if kind == 'file':
+                decisions = self._file(rel, name, source, de, dest_fd)
+                if decisions:
+                    items.extend(decisions)
+            elif kind == 'dir':
+                items.extend(self._dir(rel, name, source, de))
+            else:
+                add(Decision(SKIP, rel, name, detail=source))
+                if de is not None and self.cfg.prune:
+                    # whatever dest holds under this name (an older mirror, a planted link)
+                    # mirrors nothing any more
+                    self._prune.append((rel, name, de.is_dir(follow_symlinks=False)))
+        for name in sorted(dest_entries):
+            de = dest_entries[name]
+            if is_temp_name(name) and not de.is_dir(follow_symlinks=False):
+                add(Decision(REMOVE, rel, name, detail='stale temporary file'))
+            elif self.cfg.prune and (excluded is None or not excluded(_join(rel, name), name)):
+                self._prune.append((rel, name, de.is_dir(follow_symlinks=False)))
 
     def _merge(self, layers):
         """name -> chain of (layer, DirEntry), the last layer first."""
         merged = {}
         for layer in layers:
             try:
-                with os.scandir(layer.path) as it:
+                layer.fd = os.open(layer.path, _DIR_FLAGS)
+                with os.scandir(layer.fd) as it:
                     for entry in it:
                         merged[entry.name] = (layer, entry, merged.get(entry.name))
             except OSError as exc:
@@ -230,12 +261,15 @@ class Planner:
 
     def _scan_dest(self, rel):
         path = self._dest_path(rel)
+        fd = None
         try:
-            with os.scandir(path) as it:
-                return dict((entry.name, entry) for entry in it)
+            # below the root, dest directories are real ones: never follow a link planted since
+            fd = os.open(path, _DIR_FLAGS | os.O_NOFOLLOW)
+            with os.scandir(fd) as it:
+                return fd, {entry.name: entry for entry in it}
         except OSError as exc:
             self._error(path, exc)
-            return {}
+            return fd, {}
 
     def _dest_path(self, rel):
         return os.path.join(self.cfg.dest_real, rel) if rel else self.cfg.dest_real
@@ -245,7 +279,7 @@ class Planner:
     def _resolve_chain(self, chain, name):
         """The winning layer's entry; for a directory, every layer's directory behind it."""
         layer, entry, earlier = chain
-        if is_temp_name(name):
+        if name.startswith(TEMP_PREFIX) and is_temp_name(name):
             return 'skip', 'the name is reserved for temporary files'
         kind, source = self._resolve(layer, entry)
         if kind != 'dir':
@@ -272,19 +306,21 @@ class Planner:
                 if real == self.cfg.dest_real:
                     # reached through a followed link to a directory holding dest: never mirror dest into itself
                     return 'skip', 'this directory is dest itself (%s)' % real
-                return 'dir', _Layer(entry.path, real, layer.within or self.cfg.within.contains(real))
+                return 'dir', _Layer(_child_real(layer.path, entry.name), real,
+                                     layer.within or self.cfg.within.contains(real))
             return 'skip', _describe(entry.stat(follow_symlinks=False).st_mode)
         except OSError as exc:
             return 'skip', 'cannot be read: %s' % (exc.strerror or exc)
 
     def _follow(self, layer, entry):
         """Resolve a source symlink and decide whether it may be followed at all."""
-        target = os.readlink(entry.path)
+        target = os.readlink(entry.name, dir_fd=layer.fd)
         joined = target if target.startswith('/') else _child_real(layer.real, target)
         cut = joined.rfind('/')
         tail = joined[cut + 1:]
         if tail and tail != '.' and tail != '..':
-            where = self._target_dir(joined[:cut] or '/')
+            head = joined[:cut] or '/'
+            where = self._heads.get(head) or self._target_dir(head)
             found = where.entries.get(tail)
             if found is not None and found.is_file(follow_symlinks=False):
                 real = _child_real(where.real, tail)
@@ -310,7 +346,7 @@ class Planner:
             real = os.path.realpath(head)
             try:
                 with os.scandir(real) as it:
-                    entries = dict((e.name, e) for e in it)
+                    entries = {e.name: e for e in it}
             except OSError:
                 entries = {}
             where = self._heads[head] = _TargetDir(real, entries, self.cfg)
@@ -336,7 +372,7 @@ class Planner:
 
     # -- decisions ---------------------------------------------------------
 
-    def _file(self, parent, name, src, de):
+    def _file(self, parent, name, src, de, dest_fd):
         """The decisions for one source file: None when the dest entry is already right."""
         cfg = self.cfg
         if src.within and cfg.symlinks:
@@ -346,7 +382,7 @@ class Planner:
             if de is None:
                 return [Decision(SYMLINK, parent, name, target=target, source=src.real)]
             if de.is_symlink():
-                current = os.readlink(de.path)
+                current = os.readlink(de.name, dir_fd=dest_fd)
                 if current == target:
                     self.unchanged += 1
                     return None
@@ -362,7 +398,7 @@ class Planner:
             return [Decision(COPY, parent, name, source=src.real, expect=expect, mode=mode)]
         if de.is_file(follow_symlinks=False):
             dst = de.stat(follow_symlinks=False)
-            what = self._content_differs(src, st, de, dst)
+            what = self._content_differs(src, st, os.path.join(self._dest_path(parent), name), dst)
             if what:
                 return [Decision(UPDATE, parent, name, source=src.real, expect=expect, mode=mode, detail=what)]
             attrs = self._attrs_differ(dst, mode)
@@ -381,11 +417,11 @@ class Planner:
         return [Decision(UPDATE, parent, name, source=src.real, expect=expect, mode=mode,
                          detail='replaces a symlink' if de.is_symlink() else 'replaces a special file')]
 
-    def _content_differs(self, src, st, de, dst):
+    def _content_differs(self, src, st, dest_path, dst):
         if dst.st_size != st.st_size:
             return 'size'
         if self.cfg.checksum:
-            return '' if _same_content(src.real, de.path) else 'checksum'
+            return '' if _same_content(src.real, dest_path) else 'checksum'
         return 'mtime' if dst.st_mtime_ns != st.st_mtime_ns else ''
 
     def _attrs_differ(self, dst, mode):
@@ -464,17 +500,23 @@ class Planner:
     def _single(self):
         cfg = self.cfg
         name = cfg.single_name
-        path = os.path.join(cfg.dest_real, name)
+        dest_fd = None
         try:
-            de = _LstatEntry(path, os.lstat(path))
-        except FileNotFoundError:
-            de = None
+            dest_fd = os.open(cfg.dest_real, _DIR_FLAGS)
+            try:
+                de = _LstatEntry(name, os.lstat(name, dir_fd=dest_fd))
+            except FileNotFoundError:
+                de = None
+            src_real, src_st = cfg.single
+            source = _File(src_real, cfg.within.contains(src_real), st=src_st)
+            decisions = self._file('', name, source, de, dest_fd) or ()
         except OSError as exc:
-            self._error(path, exc)
-            return
-        src_real, src_st = cfg.single
-        source = _File(src_real, cfg.within.contains(src_real), st=src_st)
-        for item in self._file('', name, source, de) or ():
+            self._error(os.path.join(cfg.dest_real, name), exc)
+            decisions = ()
+        finally:
+            if dest_fd is not None:
+                os.close(dest_fd)
+        for item in decisions:
             yield item
 
     def _error(self, path, exc):

@@ -145,13 +145,13 @@ def test_fatal_errors_stop_the_run(tmp_path, run, write, monkeypatch):
 
 
 def _block_scandir(monkeypatch, blocked):
-    real_scandir = os.scandir
+    real_open = os.open
 
-    def scandir(path='.'):
+    def opener(path, *args, **kwargs):
         if path == blocked:
-            raise PermissionError(errno.EACCES, 'Permission denied')
-        return real_scandir(path)
-    monkeypatch.setattr(os, 'scandir', scandir)
+            raise PermissionError(errno.EACCES, 'Permission denied', path)
+        return real_open(path, *args, **kwargs)
+    monkeypatch.setattr(os, 'open', opener)
 
 
 def test_unreadable_source_directory_fails_before_any_change(site, run, write, snapshot, monkeypatch):
