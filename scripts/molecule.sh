@@ -4,8 +4,9 @@
 # provides the collections itself. Skips, saying why, only where containers
 # cannot run at all (no podman and no way to install it, or podman refuses).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-root=$PWD
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+cd "$ROOT"
 t0=$SECONDS
 
 skip() {
@@ -21,23 +22,24 @@ fi
 if ! podman info >/dev/null 2>&1; then
   skip "podman cannot run here: $(podman info 2>&1 | tail -n 1)"
 fi
+if ! podman image exists localhost/debian-python:12 && ! command -v debootstrap >/dev/null 2>&1; then
+  skip "the image localhost/debian-python:12 is missing and debootstrap, which builds it, is not installed"
+fi
 scripts/image.sh
 if ! probe=$(podman run --rm localhost/debian-python:12 true 2>&1); then
   skip "podman cannot start a container here: $probe"
 fi
 
-scripts/venv.sh test
+use_venv
 scripts/podman-collection.sh
-# The collection under test is this checkout, not an installed copy.
-collections=$root/.tmp/collections
-mkdir -p "$collections/ansible_collections/cdn"
-ln -sfn "$root" "$collections/ansible_collections/cdn/origin"
-export ANSIBLE_COLLECTIONS_PATH=$collections
-export PATH=$root/.venv/bin:$PATH
+# The collection under test is this checkout, not an installed copy; the same
+# directory holds containers.podman.
+ANSIBLE_COLLECTIONS_PATH=$(collection_link)
+export ANSIBLE_COLLECTIONS_PATH
 
 echo "molecule: molecule test (extensions/molecule/default, three instances)"
 cd extensions
-log=$root/.tmp/molecule.log
+log=$TMP/molecule.log
 status=0
 molecule test 2>&1 | tee "$log" || status=$?
 # Molecule exits 0 when a step of the sequence found no playbook: that is a

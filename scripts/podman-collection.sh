@@ -19,18 +19,21 @@ fi
 
 wheels=.tmp/wheels
 mkdir -p "$wheels"
-wheel=$(ls "$wheels"/ansible-"$version"-*.whl 2>/dev/null | head -n 1 || true)
-if [ -z "$wheel" ]; then
+shopt -s nullglob
+found=("$wheels"/ansible-"$version"-*.whl)
+if [ ${#found[@]} -eq 0 ]; then
   echo "podman-collection: downloading the ansible $version wheel from PyPI"
   .venv/bin/python -m pip download -q --disable-pip-version-check --no-deps \
     --only-binary=:all: -d "$wheels" "ansible==$version"
-  wheel=$(ls "$wheels"/ansible-"$version"-*.whl | head -n 1)
+  found=("$wheels"/ansible-"$version"-*.whl)
 fi
+wheel=${found[0]}
 
 echo "podman-collection: extracting containers.podman from $(basename "$wheel")"
 rm -rf "$target"
 mkdir -p "$dest"
 .venv/bin/python - "$wheel" "$dest" <<'PY'
+import json
 import sys
 import zipfile
 
@@ -41,6 +44,7 @@ with zipfile.ZipFile(wheel) as zf:
     if not members:
         sys.exit('%s holds no %s' % (wheel, prefix))
     zf.extractall(dest, members)
+    info = json.loads(zf.read(prefix + 'MANIFEST.json'))['collection_info']
+print('podman-collection: containers.podman %s in %s' % (info['version'], dest))
 PY
 touch "$stamp"
-grep -m1 '"version"' "$target/MANIFEST.json" | sed 's/^ */podman-collection: /'

@@ -16,7 +16,7 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "podman-setup: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
-  apt-get install -y -q --no-install-recommends "${need[@]}"
+  apt-get install -y -q "${need[@]}"
 else
   echo "podman-setup: podman, runc and debootstrap already installed"
 fi
