@@ -20,9 +20,10 @@ import stat
 import subprocess
 import sys
 import tempfile
+import types
 
 from ansible_collections.cdn.origin.plugins.module_utils import apply as apply_mod
-from ansible_collections.cdn.origin.plugins.module_utils.engine import mirror
+from ansible_collections.cdn.origin.plugins.module_utils import plan as plan_mod
 from ansible_collections.cdn.origin.plugins.module_utils.policy import is_temp_name
 
 SECRET = b'TOP-SECRET-0xC0FFEE: this must never be published\n'
@@ -179,12 +180,48 @@ def attack_at(monkeypatch, rel, attack, before=False):
     return fired
 
 
-def mirrored_a_and_page(world, page):
-    """src/a and src/page, mirrored; then `a` changes, so the next run applies `a` and only then looks at `page`."""
-    write(os.path.join(world.src, 'a'), b'v1')
-    write(os.path.join(world.src, 'page'), page)
-    assert not mirror(world.src, world.dest).get('failed')
-    write(os.path.join(world.src, 'a'), b'v2 a')
+class _Listing(list):
+    """A directory listing already read, usable as os.scandir's result is."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def close(self):
+        pass
+
+
+class _OsSeenByThePlanner(types.ModuleType):
+    """The `os` module as the planner sees it, but for `scandir`."""
+
+    def __init__(self, scandir):
+        super(_OsSeenByThePlanner, self).__init__('os')
+        self.scandir = scandir
+
+    def __getattr__(self, name):
+        return getattr(os, name)
+
+
+def attack_after_listing(monkeypatch, directory, attack):
+    """Run `attack()` once, right after the planner has read the listing of `directory`
+    and before it uses any entry of it, however the planner batches its work."""
+    st = os.stat(directory)
+    wanted = (st.st_dev, st.st_ino)
+    fired = []
+
+    def scandir(where):
+        with os.scandir(where) as it:
+            listing = _Listing(it)
+        st = os.fstat(where) if isinstance(where, int) else os.stat(where)
+        if (st.st_dev, st.st_ino) == wanted and not fired:
+            fired.append(directory)
+            attack()
+        return listing
+
+    monkeypatch.setattr(plan_mod, 'os', _OsSeenByThePlanner(scandir))
+    return fired
 
 
 class Hang(Exception):
