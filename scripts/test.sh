@@ -2,7 +2,7 @@
 # `make test`: every gate, each step named in the output with its duration.
 # All steps run; the exit status is non-zero when any of them failed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 export PATH="$PWD/.venv/bin:$PATH"
 
 failed=()

@@ -185,8 +185,7 @@ def _plan_all(cfg, report):
 def _guarded(decisions, errors, label):
     """The walk, ended with an error instead of a traceback when the tree changes under it."""
     try:
-        for d in decisions:
-            yield d
+        yield from decisions
     except OSError as exc:
         errors.append((exc.filename or label, exc.strerror or str(exc)))
 

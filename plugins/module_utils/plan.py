@@ -194,8 +194,7 @@ class Planner:
         reals = [layer.real for layer in layers]
         self._active.update(reals)
         try:
-            for item in self._plan_level(rel, layers, dest_exists):
-                yield item
+            yield from self._plan_level(rel, layers, dest_exists)
         finally:
             self._active.difference_update(reals)
 
@@ -465,8 +464,7 @@ class Planner:
     def removals(self):
         for parent, name, is_dir in self._prune:
             if is_dir:
-                for item in self._remove_tree(parent, name):
-                    yield item
+                yield from self._remove_tree(parent, name, keep=self.cfg.excluded)
             else:
                 yield Decision(REMOVE, parent, name)
 
@@ -479,19 +477,29 @@ class Planner:
             self._error(path, exc)
             return []
 
-    def _remove_tree(self, parent, name):
-        """Children before their directory, never following a symlink."""
-        stack = [(parent, name, iter(self._list_dest(_join(parent, name))))]
+    def _remove_tree(self, parent, name, keep=None):
+        """Children before their directory, never following a symlink.
+
+        Entries matching `keep` (the excludes, when pruning) stay, and so do
+        the directories holding them, as rsync's --delete leaves them.
+        """
+        stack = [[parent, name, iter(self._list_dest(_join(parent, name))), False]]
         while stack:
-            top_parent, top_name, children = stack[-1]
+            frame = stack[-1]
+            top_parent, top_name, children, kept = frame
             child = next(children, None)
+            here = _join(top_parent, top_name)
             if child is None:
                 stack.pop()
-                yield Decision(REMOVE, top_parent, top_name, is_dir=True)
-                continue
-            here = _join(top_parent, top_name)
-            if child[1]:
-                stack.append((here, child[0], iter(self._list_dest(_join(here, child[0])))))
+                if kept:
+                    if stack:
+                        stack[-1][3] = True
+                else:
+                    yield Decision(REMOVE, top_parent, top_name, is_dir=True)
+            elif keep is not None and keep(_join(here, child[0]), child[0]):
+                frame[3] = True
+            elif child[1]:
+                stack.append([here, child[0], iter(self._list_dest(_join(here, child[0]))), False])
             else:
                 yield Decision(REMOVE, here, child[0])
 
@@ -516,8 +524,7 @@ class Planner:
         finally:
             if dest_fd is not None:
                 os.close(dest_fd)
-        for item in decisions:
-            yield item
+        yield from decisions
 
     def _error(self, path, exc):
         self.errors.append((path, exc.strerror or str(exc)))

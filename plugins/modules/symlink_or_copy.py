@@ -69,7 +69,7 @@ options:
   prune:
     description:
       - Remove entries under O(dest) that have no counterpart in the sources, including entries whose source is
-        skipped (an escaping link, a FIFO): what O(dest) holds under such a name mirrors nothing.
+        skipped (an escaping link, a FIFO), since what O(dest) holds under such a name mirrors nothing.
       - Symlinks are never followed while removing. Pruning runs last, and not at all when anything failed
         earlier in the run.
     type: bool

@@ -205,6 +205,17 @@ def test_prune_removes_extras_without_following_links(site, run, write, tmp_path
     assert not (site / 'origin/old').exists()
 
 
+def test_prune_keeps_excluded_entries_inside_a_removed_directory(site, run, write):
+    write('origin/logs/app.log', b'kept')
+    write('origin/logs/other.txt', b'pruned')
+    result = run(prune=True, exclude=['logs/*.log'])
+    assert ('logs/other.txt', 'remove') in _actions(result)
+    assert ('logs', 'remove') not in _actions(result)
+    assert (site / 'origin/logs/app.log').read_bytes() == b'kept'
+    assert not (site / 'origin/logs/other.txt').exists()
+    assert run(prune=True, exclude=['logs/*.log'])['changed'] is False
+
+
 def test_exclude_is_neither_mirrored_nor_pruned(site, run, write):
     write('build/secret.key', b'k')
     write('origin/css/local.key', b'mine')
