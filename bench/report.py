@@ -82,7 +82,8 @@ def timing_table(size, results, rows):
         if row["size"] != size:
             continue
         if row.get("error"):
-            lines.append("| %s | failed to run, see the log | | | | | | |" % row["label"])
+            lines.append("| %s | %s: **failed**, see the log | | | | | | |" % (
+                row["label"], SCENARIO_LABELS.get(row.get("scenario"), "every scenario")))
             continue
         lines.append("| %s | %s | %.3f | %.3f | %s | %s | %s | %s |" % (
             row["label"], SCENARIO_LABELS[row["scenario"]], row["median"], row["min"],
@@ -191,6 +192,9 @@ def markdown(results):
             "(none copies the 10% outside `within`), `cp -a` and `rsync -a` copy the links "
             "as links and the regular files as files; none of them checks where a link "
             "points. `cp -as` and `cp -a` have no rerun mode.",
+            "- A no-op rerun and check mode walk the same two trees and write nothing; "
+            "the gap between them is mostly run-to-run noise, which the load average above "
+            "sizes.",
             "- The module runs with its defaults (`fsync: true`, no prune); ansible-playbook "
             "times include starting Ansible (pipelining on, connection local).",
             "- The `ansible.builtin.file` loop (`bench/playbooks/file_loop.yml`: `find`, then "
@@ -242,7 +246,7 @@ def plot(results, path):
         if sizes:
             rss.plot([int(s) for s in sizes],
                      [max(results["rss"][s][tool].values()) / 1024 for s in sizes],
-                     marker="o", label=label)
+                     marker="o", label=label, color=colours.get(tool))
     rss.axhline(RSS_LIMIT_KIB / 1024, color="red", linestyle=":", label="target")
     rss.set_title("peak RSS")
     rss.set_xlabel("files")

@@ -24,6 +24,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 import report
@@ -113,7 +114,8 @@ def hyperfine(name, command, runs, raw_json, prepare=None, setup=None, warmup=0)
     if setup:
         cmd += ["--setup", setup]
     cmd.append(command)
-    subprocess.run(cmd, check=True)
+    if subprocess.run(cmd).returncode:
+        return None
     with open(raw_json) as handle:
         result = json.load(handle)["results"][0]
     return {key: result[key] for key in ("median", "min", "mean", "stddev", "times")}
@@ -151,7 +153,8 @@ def time_tree(tree, runs, collections, workdir, raw, only):
             # would cost more than it evens out.
             stats = hyperfine("%s %s" % (name, scenario), commands[scenario], runs, raw_json,
                               warmup=int(tree.files <= 10000), **plan[scenario])
-            rows.append(dict(stats, size=tree.files, tool=name, label=label, scenario=scenario))
+            row = {"size": tree.files, "tool": name, "label": label, "scenario": scenario}
+            rows.append(dict(stats, **row) if stats else dict(row, error=True))
         shutil.rmtree(dest)
     return rows
 
@@ -169,13 +172,16 @@ def time_loop(sizes, runs, workdir, raw, keep):
         measured[files] = hyperfine("file loop first", loop_contender(tree, dest), runs,
                                     os.path.join(raw, "%d-loop-first.json" % files),
                                     prepare=shlex.join(["rm", "-rf", dest]))
-        shutil.rmtree(dest)
+        shutil.rmtree(dest, ignore_errors=True)
         if not keep:
             shutil.rmtree(tree.root)
+        if measured[files] is None:
+            print("the file loop failed on %d files: not extrapolated" % files, file=sys.stderr)
+            return None, trees
     small, big = sizes
     per_file = (measured[big]["median"] - measured[small]["median"]) / (big - small)
     return dict(measured[big], size=big, per_file=per_file,
-                fixed=measured[small]["median"] - per_file * small, trees=trees)
+                fixed=measured[small]["median"] - per_file * small), trees
 
 
 def peak_rss(tree, collections, workdir):
@@ -251,22 +257,24 @@ def machine(workdir):
 
 def default_workdir():
     if os.access("/dev/shm", os.W_OK):
-        return "/dev/shm/cdn-origin-bench"
-    return os.path.join(REPO, ".tmp", "bench", "work")
+        return "/dev/shm"
+    return os.path.join(REPO, ".tmp", "bench")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("mode", choices=sorted(MODES))
     parser.add_argument("--workdir", default=default_workdir(),
-                        help="where trees and mirrors go (default on tmpfs)")
+                        help="where this run's directory of trees and mirrors goes "
+                        "(default: tmpfs)")
     parser.add_argument("--out", help="results directory (default: bench/results for "
                         "full, .tmp/bench/results-quick for quick)")
     parser.add_argument("--collection", default=REPO,
                         help="the cdn.origin checkout to time (default: this one)")
     parser.add_argument("--sizes", help="comma-separated file counts instead of the mode's")
     parser.add_argument("--only", help="comma-separated contenders to time (default: all)")
-    parser.add_argument("--keep", action="store_true", help="keep the trees in --workdir")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep this run's directory of trees and mirrors")
     args = parser.parse_args(argv)
 
     mode = MODES[args.mode]
@@ -278,14 +286,15 @@ def main(argv=None):
                        else os.path.join(REPO, ".tmp", "bench", "results-quick"))
     raw = os.path.join(out, "raw")
     os.makedirs(raw, exist_ok=True)
-    workdir = os.path.abspath(args.workdir)
-    os.makedirs(workdir, exist_ok=True)
+    os.makedirs(args.workdir, exist_ok=True)
+    # Private to this run: a quick run (make test) next to a full one must not
+    # regenerate or delete the trees the other is timing.
+    workdir = tempfile.mkdtemp(prefix="cdn-origin-bench-", dir=os.path.abspath(args.workdir))
+    os.mkdir(os.path.join(workdir, "out"))
 
     collections = os.path.join(workdir, "collections")
     link = os.path.join(collections, "ansible_collections", "cdn", "origin")
     os.makedirs(os.path.dirname(link), exist_ok=True)
-    if os.path.lexists(link):
-        os.unlink(link)
     os.symlink(os.path.abspath(args.collection), link)
     os.environ.update({
         "ANSIBLE_COLLECTIONS_PATH": collections,
@@ -307,8 +316,12 @@ def main(argv=None):
             shutil.rmtree(tree.root)
 
     if not only or "loop" in only:
-        results["loop"] = time_loop(*mode["loop"], workdir, raw, args.keep)
-        results["trees"].update(results["loop"].pop("trees"))
+        results["loop"], trees = time_loop(*mode["loop"], workdir, raw, args.keep)
+        results["trees"].update(trees)
+    if args.keep:
+        print("kept %s" % workdir)
+    else:
+        shutil.rmtree(workdir)
 
     results["load_end"] = os.getloadavg()
     results["seconds"] = round(time.time() - started)
