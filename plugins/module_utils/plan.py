@@ -91,7 +91,7 @@ class _File:
 
     def stat(self):
         if self._st is None:
-            self._st = self._entry.stat(follow_symlinks=False)
+            self._st = _named_stat(self._entry, self.real)
         return self._st
 
 
@@ -396,8 +396,9 @@ class Planner:
         if de is None:
             return [Decision(COPY, parent, name, source=src.real, expect=expect, mode=mode)]
         if de.is_file(follow_symlinks=False):
-            dst = de.stat(follow_symlinks=False)
-            what = self._content_differs(src, st, os.path.join(self._dest_path(parent), name), dst)
+            dest_path = os.path.join(self._dest_path(parent), name)
+            dst = _named_stat(de, dest_path)
+            what = self._content_differs(src, st, dest_path, dst)
             if what:
                 return [Decision(UPDATE, parent, name, source=src.real, expect=expect, mode=mode, detail=what)]
             attrs = self._attrs_differ(dst, mode)
@@ -528,6 +529,14 @@ class Planner:
 
     def _error(self, path, exc):
         self.errors.append((path, exc.strerror or str(exc)))
+
+
+def _named_stat(entry, path):
+    """entry.stat() without following links; an error names the whole path, not just the entry."""
+    try:
+        return entry.stat(follow_symlinks=False)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, path)
 
 
 def _same_content(a, b, chunk=1 << 20):
