@@ -158,8 +158,6 @@ def test_mode_and_owner_applied_while_a_file_is_swapped(world):
     _converges(world, **options)
 
 
-@pytest.mark.xfail(strict=True, reason='the error names only the entry, not its path: fix waits on '
-                   'notes/patches/plan-errors-name-the-path.diff')
 @pytest.mark.parametrize('side', ['src', 'dest'])
 def test_entry_vanishing_mid_walk_fails_cleanly(world, monkeypatch, side):
     """The deterministic core of the races above: `page` disappears after it was listed, before it is looked at."""
