@@ -126,7 +126,7 @@ def summary(results, rows):
     size = TARGET_SIZE if any(r["size"] == TARGET_SIZE for r in rows.values()) else None
     if size is None:
         return ("This run did not reach %s files, where the targets are defined; the "
-                "target column above applies them to the sizes measured." % "{:,}".format(TARGET_SIZE))
+                "target column below applies them to the sizes measured." % "{:,}".format(TARGET_SIZE))
     lines = []
     for tool in MODULE_TOOLS:
         for scenario in ("first", "noop", "check"):
