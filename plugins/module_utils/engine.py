@@ -5,9 +5,10 @@
 
 A run plans the whole tree once without writing: conflicts, planning errors
 and `max_delete` fail the task there, before anything changed, and a no-op
-or check-mode run ends there. Only when there is something to do is the tree
-planned again, streaming each decision straight into the executor, so
-memory stays flat and prediction and action come from the same code.
+or check-mode run ends there. A plan of up to KEEP_DECISIONS changes is then
+applied as it stands; a larger one is planned again, streaming each decision
+straight into the executor, so memory stays bounded, and either way
+prediction and action come from the same code.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,6 +26,10 @@ from ansible_collections.cdn.origin.plugins.module_utils.policy import (
 from ansible_collections.cdn.origin.plugins.module_utils.report import Report
 
 ERRORS_LIMIT = 50
+# A rerun that changes little applies the decisions kept from its planning
+# pass instead of walking both trees again; past this many the walk is
+# repeated, streaming, so memory stays bounded whatever the tree.
+KEEP_DECISIONS = 20000
 # File systems that cannot hold symlinks: links are planned as copies there,
 # so check mode predicts the fallback and reruns stay idempotent.
 NO_SYMLINK_FS = frozenset(('vfat', 'msdos', 'exfat', 'fat', 'umsdos'))
@@ -173,13 +178,25 @@ def _configure_tree(cfg, sources, dest_path):
 
 
 def _plan_all(cfg, report):
+    """Plan without writing; returns the planner and (entries, removals) when few enough to keep."""
     planner = Planner(cfg)
-    for d in _guarded(planner.entries(), planner.errors, cfg.label):
-        report.add(d)
+    entries = _report_all(_guarded(planner.entries(), planner.errors, cfg.label), report)
+    removals = []
     if not planner.errors and not planner.conflicts:
-        for d in _guarded(planner.removals(), planner.errors, cfg.label):
-            report.add(d)
-    return planner
+        removals = _report_all(_guarded(planner.removals(), planner.errors, cfg.label), report)
+    return planner, None if entries is None or removals is None else (entries, removals)
+
+
+def _report_all(decisions, report):
+    """Add every decision to the report; return them, or None past KEEP_DECISIONS."""
+    kept = []
+    for d in decisions:
+        report.add(d)
+        if kept is not None:
+            kept.append(d)
+            if len(kept) > KEEP_DECISIONS:
+                kept = None
+    return kept
 
 
 def _guarded(decisions, errors, label):
@@ -209,15 +226,21 @@ def _error_list(errors):
     return [{'path': display(p), 'msg': m} for p, m in errors[:ERRORS_LIMIT]]
 
 
-def _apply_all(cfg, report, errors):
-    planner = Planner(cfg)
+def _apply_all(cfg, report, errors, planner=None, kept=None):
+    """Apply `kept` decisions of `planner`, or plan again while applying."""
+    if kept is None:
+        planner = Planner(cfg)
+        entries = _guarded(planner.entries(), planner.errors, cfg.label)
+    else:
+        entries = kept[0]
     applier = Applier(cfg)
     try:
-        _apply_stream(cfg, _guarded(planner.entries(), planner.errors, cfg.label), applier, report, errors)
+        _apply_stream(cfg, entries, applier, report, errors)
         errors.extend(planner.errors)
         errors.extend((os.path.join(cfg.dest_real, c), 'non-empty directory in the way') for c in planner.conflicts)
         if not errors:
-            _apply_stream(cfg, _guarded(planner.removals(), errors, cfg.label), applier, report, errors)
+            removals = kept[1] if kept is not None else _guarded(planner.removals(), errors, cfg.label)
+            _apply_stream(cfg, removals, applier, report, errors)
     finally:
         applier.close()
     return planner, applier
@@ -244,10 +267,11 @@ def mirror(src, dest, within=(), link_style='absolute', prune=False, exclude=(),
                         checksum=checksum, force=force, mode=mode, owner=owner, group=group,
                         directory_mode=directory_mode, fsync=fsync, max_delete=max_delete)
         report = Report(cfg.label, diff)
+        planner = kept = None
         # a dest that does not exist yet has nothing to conflict with or lose:
         # no need to plan twice
         if cfg.dest_exists or check_mode:
-            planner = _plan_all(cfg, report)
+            planner, kept = _plan_all(cfg, report)
             _check(cfg, planner, report)
     except MirrorError as exc:
         return {'failed': True, 'changed': False, 'msg': exc.msg, 'errors': exc.errors}
@@ -257,7 +281,7 @@ def mirror(src, dest, within=(), link_style='absolute', prune=False, exclude=(),
         return result
     report = Report(cfg.label, diff)
     errors = []
-    planner, applier = _apply_all(cfg, report, errors)
+    planner, applier = _apply_all(cfg, report, errors, planner, kept)
     result = report.result(planner.unchanged, single=cfg.single is not None)
     result['warnings'] = report.warnings() + applier.warnings
     if errors:
