@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Run the engine in-process, once, as the benchmark's "engine" contender.
 
     engine_run.py COLLECTIONS_DIR SRC DEST --within DIR [--check] [--rss-to FILE]

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Generate a deterministic synthetic CDN origin tree for the benchmarks.
 
 The layout is the case the module exists for: a deployed site (`htdocs`,
@@ -44,7 +43,7 @@ def plan_dirs(rng, count):
     serial = 0
     for level in range(LEVELS):
         made = []
-        for _ in range(per_level[level]):
+        for _serial in range(per_level[level]):
             parent = rng.choice(parents)
             path = os.path.join(parent, "d%05d" % serial)
             serial += 1

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Render a run's results.json as RESULTS.md and bench.png.
 
     report.py [RESULTS_DIR]    (default: bench/results)

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Time cdn.origin.symlink_or_copy against its peers on the same trees, in one run.
 
 For every tree size, each contender is timed with hyperfine on: the first
@@ -114,7 +113,7 @@ def hyperfine(name, command, runs, raw_json, prepare=None, setup=None, warmup=0)
     if setup:
         cmd += ["--setup", setup]
     cmd.append(command)
-    if subprocess.run(cmd).returncode:
+    if subprocess.run(cmd, check=False).returncode:
         return None
     with open(raw_json) as handle:
         result = json.load(handle)["results"][0]
@@ -124,7 +123,7 @@ def hyperfine(name, command, runs, raw_json, prepare=None, setup=None, warmup=0)
 def check_runs(command, prepare):
     """Run a contender once outside hyperfine, so a failure shows its output."""
     subprocess.run(shlex.split(prepare), check=True)
-    done = subprocess.run(shlex.split(command), capture_output=True, text=True)
+    done = subprocess.run(shlex.split(command), capture_output=True, text=True, check=False)
     if done.returncode:
         print(done.stdout[-3000:], done.stderr[-3000:], sep="\n", file=sys.stderr)
     return done.returncode == 0
@@ -197,7 +196,7 @@ def peak_rss(tree, collections, workdir):
     found = contenders(collections, tree, os.path.join(workdir, "out"))
     measured = {}
     for name in ("engine", "module"):
-        _, dest, commands = found[name]
+        dest, commands = found[name][1:]
         command = shlex.split(commands["first"])
         if name == "engine":
             command += ["--rss-to", log]
@@ -206,7 +205,7 @@ def peak_rss(tree, collections, workdir):
         shutil.rmtree(dest, ignore_errors=True)
         if os.path.exists(log):
             os.unlink(log)
-        for _ in ("first", "noop"):
+        for _run in ("first", "noop"):
             subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
         with open(log) as handle:
             first, noop = (int(line) for line in handle.read().split())
@@ -217,7 +216,7 @@ def peak_rss(tree, collections, workdir):
 
 def output(*command):
     try:
-        done = subprocess.run(command, capture_output=True, text=True)
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
     except FileNotFoundError:
         return "not installed"
     return (done.stdout or done.stderr).strip().splitlines()[0] if done.returncode == 0 else "not installed"
@@ -243,7 +242,7 @@ def machine(workdir):
         "python": platform.python_version(),
         "commit": output("git", "-C", REPO, "rev-parse", "--short", "HEAD") + (
             " with uncommitted changes to plugins/" if subprocess.run(
-                ["git", "-C", REPO, "diff", "--quiet", "HEAD", "--", "plugins"]).returncode else ""),
+                ["git", "-C", REPO, "diff", "--quiet", "HEAD", "--", "plugins"], check=False).returncode else ""),
         "versions": {
             "ansible-core": output(os.path.join(os.path.dirname(PYTHON), "ansible"), "--version"),
             "hyperfine": output("hyperfine", "--version"),
