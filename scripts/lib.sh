@@ -97,13 +97,13 @@ pythons_on_path() {
   export PATH="$bin:$PATH"
 }
 
-# target_pythons: the X.Y versions ansible-test units should run on, 3.9-3.13, that are installed.
+# target_pythons: the versions 3.9-3.13 whose interpreter runs here (a pyenv shim
+# for a version that is not installed is on PATH but fails).
 target_pythons() {
   local v
   for v in 3.9 3.10 3.11 3.12 3.13; do
-    command -v "python$v" >/dev/null 2>&1 && echo "$v"
+    if "python$v" -c '' >/dev/null 2>&1; then echo "$v"; fi
   done
-  return 0
 }
 
 # coverage_report WHAT: in a collection copy where ansible-test ran with --coverage,
