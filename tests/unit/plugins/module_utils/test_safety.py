@@ -207,6 +207,12 @@ def test_symlink_error_at_apply_time_falls_back_with_a_warning(site, run, monkey
     ('parent_missing', 'does not exist'),
     ('layer_is_file', 'layers must all be directories'),
     ('bad_mode', 'neither octal nor symbolic'),
+    ('deep_parent_is_file', 'file.txt exists and is not a directory'),
+    ('dest_is_file', 'exists and is not a directory'),
+    ('src_is_fifo', 'is not a regular file or a directory'),
+    ('empty_src', 'src is empty'),
+    ('bad_link_style', 'link_style must be absolute or relative'),
+    ('negative_max_delete', 'max_delete must be 0 or more'),
 ])
 def test_bad_input_fails_clearly_naming_the_path(site, run, write, case, message):
     write('file.txt')
@@ -218,7 +224,15 @@ def test_bad_input_fails_clearly_naming_the_path(site, run, write, case, message
         'parent_missing': dict(dest=str(site / 'no/such/origin')),
         'layer_is_file': dict(src=[str(site / 'build'), str(site / 'file.txt')]),
         'bad_mode': dict(mode='rwx'),
+        'deep_parent_is_file': dict(dest=str(site / 'file.txt/a/origin')),
+        'dest_is_file': dict(dest=str(site / 'file.txt')),
+        'src_is_fifo': dict(src=str(site / 'fifo')),
+        'empty_src': dict(src=[]),
+        'bad_link_style': dict(link_style='sideways'),
+        'negative_max_delete': dict(max_delete=-1),
     }[case]
+    if case == 'src_is_fifo':
+        os.mkfifo(str(site / 'fifo'))
     if case == 'src_in_dest':
         write('origin/sub/x')
     result = run(**kwargs)
@@ -245,3 +259,16 @@ def test_single_file_into_a_directory_and_through_a_source_link(site, run, tmp_p
     assert os.readlink(str(tmp_path / 'outdir/index.html')) == str(site / 'htdocs/index.html')
     same = run(src=str(site / 'htdocs/index.html'), dest=str(site / 'htdocs/index.html'))
     assert same['failed'] and 'same file' in same['msg']
+
+
+def test_a_large_change_is_planned_again_while_applying(site, run, write, monkeypatch):
+    run()
+    for i in range(5):
+        write('build/new/f%d' % i)
+    write('origin/stale.txt')
+    expected = run(check_mode=True, prune=True)
+    monkeypatch.setattr(engine, 'KEEP_DECISIONS', 2)
+    result = run(prune=True)
+    assert result['changes'] == expected['changes'] and result['summary'] == expected['summary']
+    assert sorted(os.listdir(str(site / 'origin/new'))) == ['f%d' % i for i in range(5)]
+    assert run(prune=True)['changed'] is False
