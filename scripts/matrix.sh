@@ -37,6 +37,6 @@ ansible_test_env "$venv/bin/python"
 export PATH="$venv/bin:$PATH"
 pyver=$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 tree=$(collection_tree "$TMP/matrix")
-say "$(ansible --version | head -n 1): ansible-test integration --venv --python $pyver in $tree"
+say "$(ansible --version | sed -n 1p): ansible-test integration --venv --python $pyver in $tree"
 cd "$tree"
 ansible-test integration --venv --python "$pyver" --color no "$@"
