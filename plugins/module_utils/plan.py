@@ -325,10 +325,9 @@ class Planner:
                 real = _child_real(where.real, tail)
                 if real not in self.cfg.root_reals:
                     # the directory's containment is the file's, roots themselves aside
-                    if where.in_dest:
-                        return 'skip', 'symlink resolves into dest (%s)' % real
-                    if not where.allowed:
-                        return 'skip', 'symlink points outside every source and within root (%s)' % real
+                    refused = _refused(real, where.in_dest, where.allowed)
+                    if refused:
+                        return 'skip', refused
                     return 'file', _File(real, where.within, entry=found)
         try:
             real = os.path.realpath(joined)
@@ -338,27 +337,25 @@ class Planner:
         return self._classify(real, st, joined)
 
     def _target_dir(self, head):
-        where = self._heads.get(head)
-        if where is None:
-            if len(self._heads) >= _TARGET_DIRS_CACHED:
-                self._heads.clear()
-            real = os.path.realpath(head)
-            try:
-                with os.scandir(real) as it:
-                    entries = {e.name: e for e in it}
-            except OSError:
-                entries = {}
-            where = self._heads[head] = _TargetDir(real, entries, self.cfg)
+        """List a directory links point into, for `_follow` to look up (it checks the cache first)."""
+        if len(self._heads) >= _TARGET_DIRS_CACHED:
+            self._heads.clear()
+        real = os.path.realpath(head)
+        try:
+            with os.scandir(real) as it:
+                entries = {e.name: e for e in it}
+        except OSError:
+            entries = {}
+        where = self._heads[head] = _TargetDir(real, entries, self.cfg)
         return where
 
     def _classify(self, real, st, joined):
         cfg = self.cfg
         if stat.S_ISLNK(st.st_mode):
             return 'skip', 'symlink loop (%s)' % joined
-        if cfg.dest_roots.contains(real):
-            return 'skip', 'symlink resolves into dest (%s)' % real
-        if not cfg.allowed.contains(real):
-            return 'skip', 'symlink points outside every source and within root (%s)' % real
+        refused = _refused(real, cfg.dest_roots.contains(real), cfg.allowed.contains(real))
+        if refused:
+            return 'skip', refused
         if stat.S_ISREG(st.st_mode):
             return 'file', _File(real, cfg.within.contains(real), st=st)
         if stat.S_ISDIR(st.st_mode):
@@ -537,6 +534,15 @@ def _named_stat(entry, path):
         return entry.stat(follow_symlinks=False)
     except OSError as exc:
         raise OSError(exc.errno, exc.strerror, path)
+
+
+def _refused(real, in_dest, allowed):
+    """Why a source link to `real` must not be followed, or None."""
+    if in_dest:
+        return 'symlink resolves into dest (%s)' % real
+    if not allowed:
+        return 'symlink points outside every source and within root (%s)' % real
+    return None
 
 
 def _same_content(a, b, chunk=1 << 20):
