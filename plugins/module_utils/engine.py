@@ -213,13 +213,18 @@ def _check(cfg, planner, report):
                           % '; '.join('%s: %s' % (display(p), m) for p, m in planner.errors[:ERRORS_LIMIT]),
                           errors=_error_list(planner.errors))
     if planner.conflicts:
-        paths = [os.path.join(cfg.label, c) for c in planner.conflicts]
+        conflicts = _conflicts(cfg, planner)
         raise MirrorError('non-empty directories in dest where a file or link must go (force: true replaces '
-                          'them), nothing was changed: %s' % ', '.join(display(p) for p in paths[:ERRORS_LIMIT]),
-                          errors=[{'path': display(p), 'msg': 'non-empty directory in the way'} for p in paths])
+                          'them), nothing was changed: %s' % ', '.join(display(p) for p, _m in conflicts[:ERRORS_LIMIT]),
+                          errors=_error_list(conflicts))
     if cfg.max_delete is not None and report.removed > cfg.max_delete:
         raise MirrorError('%d deletions planned in %s, more than max_delete=%d: nothing was changed (is a source '
                           'empty or unmounted?)' % (report.removed, display(cfg.label), cfg.max_delete))
+
+
+def _conflicts(cfg, planner):
+    # relative to the directory the planner walked: dest itself, or the parent of a single file
+    return [(os.path.join(cfg.dest_real, c), 'non-empty directory in the way') for c in planner.conflicts]
 
 
 def _error_list(errors):
@@ -237,7 +242,7 @@ def _apply_all(cfg, report, errors, planner=None, kept=None):
     try:
         _apply_stream(cfg, entries, applier, report, errors)
         errors.extend(planner.errors)
-        errors.extend((os.path.join(cfg.dest_real, c), 'non-empty directory in the way') for c in planner.conflicts)
+        errors.extend(_conflicts(cfg, planner))
         if not errors:
             removals = kept[1] if kept is not None else _guarded(planner.removals(), errors, cfg.label)
             _apply_stream(cfg, removals, applier, report, errors)

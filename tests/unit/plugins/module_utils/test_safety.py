@@ -272,3 +272,11 @@ def test_a_large_change_is_planned_again_while_applying(site, run, write, monkey
     assert result['changes'] == expected['changes'] and result['summary'] == expected['summary']
     assert sorted(os.listdir(str(site / 'origin/new'))) == ['f%d' % i for i in range(5)]
     assert run(prune=True)['changed'] is False
+
+
+def test_single_file_conflict_names_the_directory_in_the_way(site, run, write, tmp_path):
+    write('outdir/index.html/keep.txt', b'data')
+    result = run(src=str(site / 'htdocs/index.html'), dest=str(tmp_path / 'outdir'))
+    assert result['failed'] is True
+    assert result['errors'] == [{'path': str(tmp_path / 'outdir/index.html'), 'msg': 'non-empty directory in the way'}]
+    assert (tmp_path / 'outdir/index.html/keep.txt').read_bytes() == b'data'
