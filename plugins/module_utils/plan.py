@@ -31,6 +31,8 @@ SKIP = 'skip'
 # directory usually point into one original directory, so one listing
 # answers all of them without a stat call per link.
 _TARGET_DIRS_CACHED = 256
+# Real paths of directories, for the parents of the ones above.
+_REALS_CACHED = 4096
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
 
@@ -96,16 +98,24 @@ class _File:
 
 
 class _TargetDir:
-    """A directory that source links point into: its real path, listing and containment."""
+    """A directory that source links point into: its listing, and what holds for every file in it.
 
-    __slots__ = ('real', 'entries', 'within', 'allowed', 'in_dest')
+    A link to a regular file listed here is decided without a system call:
+    the file's containment is its directory's, unless the file is itself one
+    of the roots (`roots_here`).
+    """
+
+    __slots__ = ('prefix', 'entries', 'within', 'in_dest', 'allowed', 'clean', 'roots_here')
 
     def __init__(self, real, entries, cfg):
-        self.real = real
+        self.prefix = _child_real(real, '')
         self.entries = entries
         self.within = cfg.within.contains(real)
-        self.allowed = cfg.allowed.contains(real)
         self.in_dest = cfg.dest_roots.contains(real)
+        self.allowed = cfg.allowed.contains(real)
+        self.clean = self.allowed and not self.in_dest
+        self.roots_here = frozenset(os.path.basename(root) for root in cfg.root_reals
+                                    if os.path.dirname(root) == real)
 
 
 class _LstatEntry:
@@ -161,6 +171,7 @@ class Planner:
         self._prune = []
         self._active = set()
         self._heads = {}
+        self._reals = {}
 
     # -- the walk ---------------------------------------------------------
 
@@ -169,13 +180,30 @@ class Planner:
             return self._single()
         return self._tree()
 
-    def _tree(self):
+    def start(self):
+        """Where the walk begins: the dest root's mkdir when it is missing, then the root as a task.
+
+        A task is (rel, layers, dest_exists, ancestors): a directory to plan,
+        with the real paths of the source directories above it, so that a
+        link looping back to one of them is refused wherever it is planned.
+        """
         cfg = self.cfg
-        dest_exists = cfg.dest_exists
-        if not dest_exists:
-            yield Decision(MKDIR, None, '.', mode=self._dir_mode(), is_dir=True)
+        first = [] if cfg.dest_exists else [Decision(MKDIR, None, '.', mode=self._dir_mode(), is_dir=True)]
         layers = [_Layer(path, real, cfg.within.contains(real)) for path, real in cfg.sources]
-        stack = [self._directory('', layers, dest_exists)]
+        return first + [('', layers, cfg.dest_exists, ())]
+
+    def _tree(self):
+        for item in self.start():
+            if isinstance(item, Decision):
+                yield item
+            else:
+                yield from self.subtree(item)
+
+    def subtree(self, task):
+        """Every decision for the directory `task` names and everything below it, in walk order."""
+        rel, layers, dest_exists, ancestors = task
+        self._active = set(ancestors)
+        stack = [self._directory(rel, layers, dest_exists)]
         while stack:
             item = next(stack[-1], None)
             if item is None:
@@ -184,6 +212,25 @@ class Planner:
                 yield item
             else:
                 stack.append(self._directory(*item))
+
+    def level(self, task):
+        """The decisions of one directory alone, its subdirectories returned as tasks to plan apart."""
+        rel, layers, dest_exists, ancestors = task
+        inner = ancestors + tuple(layer.real for layer in layers)
+        self._active = set(inner)
+        return [item if isinstance(item, Decision) else item + (inner,)
+                for item in self._plan_level(rel, layers, dest_exists)]
+
+    def take_notes(self):
+        """Hand over (and forget) the errors, conflicts and prune roots found so far."""
+        notes = (self.errors[:], self.conflicts[:], self._prune[:])
+        for kept in (self.errors, self.conflicts, self._prune):
+            del kept[:]
+        return notes
+
+    def add_notes(self, notes):
+        for kept, more in zip((self.errors, self.conflicts, self._prune), notes):
+            kept.extend(more)
 
     def _directory(self, rel, layers, dest_exists):
         """One directory level: yields Decisions, and (rel, layers, dest_exists) to descend.
@@ -252,8 +299,12 @@ class Planner:
             try:
                 layer.fd = os.open(layer.path, _DIR_FLAGS)
                 with os.scandir(layer.fd) as it:
-                    for entry in it:
-                        merged[entry.name] = (layer, entry, merged.get(entry.name))
+                    # a comprehension for the first layer, the only one of most trees: the walk's hottest loop
+                    if merged:
+                        for entry in it:
+                            merged[entry.name] = (layer, entry, merged.get(entry.name))
+                    else:
+                        merged = {entry.name: (layer, entry, None) for entry in it}
             except OSError as exc:
                 self._error(layer.path, exc)
         return merged
@@ -321,14 +372,11 @@ class Planner:
             head = joined[:cut] or '/'
             where = self._heads.get(head) or self._target_dir(head)
             found = where.entries.get(tail)
-            if found is not None and found.is_file(follow_symlinks=False):
-                real = _child_real(where.real, tail)
-                if real not in self.cfg.root_reals:
-                    # the directory's containment is the file's, roots themselves aside
-                    refused = _refused(real, where.in_dest, where.allowed)
-                    if refused:
-                        return 'skip', refused
-                    return 'file', _File(real, where.within, entry=found)
+            if found is not None and tail not in where.roots_here and found.is_file(follow_symlinks=False):
+                real = where.prefix + tail
+                if not where.clean:
+                    return 'skip', _refused(real, where.in_dest, where.allowed)
+                return 'file', _File(real, where.within, found)
         try:
             real = os.path.realpath(joined)
             st = os.lstat(real)
@@ -340,7 +388,7 @@ class Planner:
         """List a directory links point into, for `_follow` to look up (it checks the cache first)."""
         if len(self._heads) >= _TARGET_DIRS_CACHED:
             self._heads.clear()
-        real = os.path.realpath(head)
+        real = self._real_dir(head)
         try:
             with os.scandir(real) as it:
                 entries = {e.name: e for e in it}
@@ -348,6 +396,21 @@ class Planner:
             entries = {}
         where = self._heads[head] = _TargetDir(real, entries, self.cfg)
         return where
+
+    def _real_dir(self, path):
+        """os.path.realpath for a directory, one lstat instead of one per component: parents are cached."""
+        real = self._reals.get(path)
+        if real is None:
+            parent, _sep, last = path.rpartition('/')
+            try:
+                plain = parent and last not in ('', '.', '..') and not stat.S_ISLNK(os.lstat(path).st_mode)
+            except OSError:
+                plain = False
+            real = _child_real(self._real_dir(parent), last) if plain else os.path.realpath(path)
+            if len(self._reals) >= _REALS_CACHED:
+                self._reals.clear()
+            self._reals[path] = real
+        return real
 
     def _classify(self, real, st, joined):
         cfg = self.cfg

@@ -286,3 +286,21 @@ def test_source_link_into_dest_is_refused(site, run):
     result = run(within=[str(site)])
     assert ('me', 'skip') in _actions(result)
     assert 'resolves into dest' in result['skipped_entries'][0]['reason']
+
+
+def test_links_through_linked_directories_are_judged_by_the_real_path(site, run, write):
+    """htdocs/img is listed (and its real path kept) first; htdocs/img/evil leads outside, img/alias back in."""
+    write('outside/secret.txt', b'secret')
+    os.symlink(str(site / 'outside'), str(site / 'htdocs/img/evil'))
+    os.symlink(str(site / 'htdocs'), str(site / 'htdocs/img/alias'))
+    os.symlink(str(site / 'htdocs/img/a.png'), str(site / 'build/first.png'))
+    os.symlink(str(site / 'htdocs/img/evil/secret.txt'), str(site / 'build/secret.txt'))
+    os.symlink(str(site / 'htdocs/img/alias/index.html'), str(site / 'build/home.html'))
+    result = run()
+    # refused: the link's text runs through htdocs, its real path does not
+    assert [(e['path'], e['reason']) for e in result['skipped_entries'] if e['path'] == 'secret.txt'] == [
+        ('secret.txt', 'symlink points outside every source and within root (%s)' % (site / 'outside/secret.txt'))]
+    assert not os.path.lexists(str(site / 'origin/secret.txt'))
+    assert os.readlink(str(site / 'origin/home.html')) == str(site / 'htdocs/index.html')
+    assert os.readlink(str(site / 'origin/first.png')) == str(site / 'htdocs/img/a.png')
+    assert not result.get('failed')
