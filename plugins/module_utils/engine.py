@@ -18,6 +18,7 @@ __metaclass__ = type
 import os
 import stat
 
+from ansible_collections.cdn.origin.plugins.module_utils import parallel
 from ansible_collections.cdn.origin.plugins.module_utils.apply import FATAL_ERRNOS, Applier
 from ansible_collections.cdn.origin.plugins.module_utils.plan import Planner
 from ansible_collections.cdn.origin.plugins.module_utils.policy import (
@@ -93,7 +94,7 @@ def _existing_dir(path, what):
 
 
 def configure(src, dest, within=(), link_style='absolute', prune=False, exclude=(), checksum=False, force=False,
-              mode=None, owner=None, group=None, directory_mode=None, fsync=True, max_delete=None):
+              mode=None, owner=None, group=None, directory_mode=None, fsync=True, max_delete=None, workers=None):
     """Check every option and the roots; raises MirrorError naming the path and the reason."""
     if link_style not in ('absolute', 'relative'):
         raise MirrorError('link_style must be absolute or relative, not %r' % (link_style,))
@@ -121,7 +122,8 @@ def configure(src, dest, within=(), link_style='absolute', prune=False, exclude=
     cfg = Config(within=within_roots, link_style=link_style, prune=bool(prune), excluded=Excluder(exclude) if any(exclude or ()) else None,
                  checksum=bool(checksum), force=bool(force), mode=mode_spec, directory_mode=dir_spec,
                  uid=owner, gid=group, fsync=bool(fsync), max_delete=None if max_delete is None else int(max_delete),
-                 default_dir_mode=0o777 & ~_umask(), single=None, single_name=None)
+                 default_dir_mode=0o777 & ~_umask(), single=None, single_name=None,
+                 workers=parallel.worker_count() if workers is None else int(workers))
     if len(sources) == 1 and not stat.S_ISDIR(sources[0][2].st_mode):
         _configure_single(cfg, sources[0], dest_path, dest)
     else:
@@ -180,7 +182,8 @@ def _configure_tree(cfg, sources, dest_path):
 def _plan_all(cfg, report):
     """Plan without writing; returns the planner and (entries, removals) when few enough to keep."""
     planner = Planner(cfg)
-    entries = _report_all(_guarded(planner.entries(), planner.errors, cfg.label), report)
+    walk = planner.entries() if cfg.single else parallel.entries(planner, cfg.workers)
+    entries = _report_all(_guarded(walk, planner.errors, cfg.label), report)
     removals = []
     if not planner.errors and not planner.conflicts:
         removals = _report_all(_guarded(planner.removals(), planner.errors, cfg.label), report)
@@ -265,12 +268,12 @@ def _apply_stream(cfg, decisions, applier, report, errors):
 
 def mirror(src, dest, within=(), link_style='absolute', prune=False, exclude=(), checksum=False, force=False,
            mode=None, owner=None, group=None, directory_mode=None, fsync=True, max_delete=None,
-           check_mode=False, diff=False):
+           check_mode=False, diff=False, workers=None):
     """Mirror `src` into `dest`; returns the module result as a dict (failed=True on failure)."""
     try:
         cfg = configure(src, dest, within=within, link_style=link_style, prune=prune, exclude=exclude,
                         checksum=checksum, force=force, mode=mode, owner=owner, group=group,
-                        directory_mode=directory_mode, fsync=fsync, max_delete=max_delete)
+                        directory_mode=directory_mode, fsync=fsync, max_delete=max_delete, workers=workers)
         report = Report(cfg.label, diff)
         planner = kept = None
         # a dest that does not exist yet has nothing to conflict with or lose:

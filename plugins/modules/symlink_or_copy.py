@@ -119,6 +119,9 @@ notes:
     (O(seuser), O(serole), O(setype), O(selevel), O(attributes)) are not supported and fail the task when set.
   - Writes are always atomic; O(unsafe_writes) is ignored.
   - Runs on the managed host with the Python standard library only.
+  - When O(dest) exists, and in check mode, the read-only planning pass forks one process per CPU the task
+    may use (at most 8) to read the trees; they write nothing and exit before any change is made.
+    The result is the one a single process would reach, in the same order.
 seealso:
   - module: ansible.builtin.copy
   - module: ansible.builtin.file

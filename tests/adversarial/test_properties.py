@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import os
 import shutil
 import stat
@@ -21,6 +22,7 @@ import stat
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule
 
+from ansible_collections.cdn.origin.plugins.module_utils import parallel
 from ansible_collections.cdn.origin.plugins.module_utils.engine import mirror
 from ansible_collections.cdn.origin.plugins.module_utils.policy import copy_mode
 
@@ -29,6 +31,17 @@ from adversarial_support import SECRET, as_json, fresh_dir, leaks, state, temps,
 NAMES = st.sampled_from([b'a', b'b', b'c.html', b'-x', b'\xff', b'sp ace', b'n\nl'])
 TREES = st.sampled_from([b'src', b'src', b'within', b'outside'])
 MODES = st.sampled_from([0o644, 0o600, 0o755, 0o4755])
+
+
+@contextlib.contextmanager
+def split_finely():
+    """Hand out any two subdirectories to workers, in chunks, streamed in tiny batches: these trees are small."""
+    saved = parallel.FANOUT, parallel.MAX_CHUNKS, parallel.BATCH
+    parallel.FANOUT, parallel.MAX_CHUNKS, parallel.BATCH = 1, 2, 2
+    try:
+        yield
+    finally:
+        parallel.FANOUT, parallel.MAX_CHUNKS, parallel.BATCH = saved
 
 
 def _inside(path, root):
@@ -144,6 +157,9 @@ class MirrorMachine(RuleBasedStateMachine):
         before = state(self.base)
         check = as_json(mirror(src, dest, check_mode=True, **self.options))
         assert state(self.base) == before, 'check mode changed the disk'
+        with split_finely():
+            forked = as_json(mirror(src, dest, check_mode=True, workers=2, **self.options))
+        assert forked == check, 'planning in worker processes answered differently'
         outside_dest = dict((t, state(p)) for t, p in self.trees.items())
         real = as_json(mirror(src, dest, **self.options))
         assert dict((t, state(p)) for t, p in self.trees.items()) == outside_dest, 'a run changed a source'
