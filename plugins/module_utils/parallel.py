@@ -187,8 +187,7 @@ def _receive(planner, reader, index):
             return False
         planner.add_notes(notes)
         planner.unchanged += unchanged
-        for decision in batch:
-            yield decision
+        yield from batch
         if done:
             return True
 
