@@ -39,7 +39,7 @@ MODES = {
     # runs per tree size; the loop idiom's tree sizes (a one-file tree
     # measures its fixed cost) and runs
     "quick": {"sizes": {1000: 3}, "loop": ((1, 10), 1)},
-    "full": {"sizes": {1000: 10, 10000: 5, 100000: 5}, "loop": ((1, 1000), 1)},
+    "full": {"sizes": {1000: 10, 10000: 5, 100000: 10}, "loop": ((1, 1000), 1)},
 }
 
 
@@ -68,7 +68,7 @@ def contenders(collections, tree, outdir):
     """name -> (label, dest, {scenario: command}) for every contender installed
     here, each mirroring into its own directory under `outdir`."""
     dest = {name: os.path.join(outdir, name)
-            for name in ("module", "engine", "cp-as", "cp-a", "rsync", "lndir", "stow")}
+            for name in ("module", "engine", "cp-as", "cp-a", "rsync", "lndir", "stow", "floor")}
     playbook = [shutil.which("ansible-playbook", path=os.path.dirname(PYTHON)),
                 os.path.join(BENCH, "playbooks", "mirror.yml"),
                 "-e", "bench_src=" + tree.src, "-e", "bench_dest=" + dest["module"],
@@ -76,6 +76,8 @@ def contenders(collections, tree, outdir):
                 "-e", "ansible_python_interpreter=" + PYTHON]
     engine = [PYTHON, os.path.join(BENCH, "engine_run.py"), collections,
               tree.src, dest["engine"], "--within", tree.within]
+    floor = [playbook[0], os.path.join(BENCH, "playbooks", "floor.yml"),
+             "-e", "ansible_python_interpreter=" + PYTHON]
     rsync = shlex.join(["rsync", "-a", tree.src + "/", dest["rsync"] + "/"])
     found = {
         "module": ("symlink_or_copy (ansible-playbook)", {
@@ -87,6 +89,7 @@ def contenders(collections, tree, outdir):
         "cp-as": ("cp -as", {"first": shlex.join(["cp", "-as", tree.src + "/.", dest["cp-as"]])}),
         "cp-a": ("cp -a", {"first": shlex.join(["cp", "-a", tree.src + "/.", dest["cp-a"]])}),
         "rsync": ("rsync -a", {"first": rsync, "noop": rsync, "touch": rsync}),
+        "floor": ("ansible-playbook, one ping task", {"noop": shlex.join(floor)}),
     }
     if shutil.which("lndir"):
         lndir = shlex.join(["lndir", "-silent", tree.src, dest["lndir"]])
@@ -137,7 +140,7 @@ def time_tree(tree, runs, collections, workdir, raw, only):
         reset = shlex.join(["rm", "-rf", dest])
         if name in NEEDS_DEST_DIR:
             reset = sh(reset, shlex.join(["mkdir", dest]))
-        if not check_runs(commands["first"], reset):
+        if not check_runs(commands.get("first") or commands["noop"], reset):
             rows.append({"size": tree.files, "tool": name, "label": label, "error": True})
             continue
         # Scenario order matters: each one leaves dest converged for the next.
@@ -154,7 +157,7 @@ def time_tree(tree, runs, collections, workdir, raw, only):
                               warmup=int(tree.files <= 10000), **plan[scenario])
             row = {"size": tree.files, "tool": name, "label": label, "scenario": scenario}
             rows.append(dict(stats, **row) if stats else dict(row, error=True))
-        shutil.rmtree(dest)
+        shutil.rmtree(dest, ignore_errors=True)
     return rows
 
 
