@@ -252,7 +252,12 @@ def plot(results, path):
         panel.set_xscale("log")
         panel.set_yscale("log")
         panel.grid(True, which="both", alpha=0.3)
-    panels[0].legend(fontsize=8)
+    # one legend naming every contender, the ones missing from the first panel too
+    named = {}
+    for panel in panels[:4]:
+        for handle, label in zip(*panel.get_legend_handles_labels()):
+            named.setdefault(label, handle)
+    panels[0].legend(list(named.values()), list(named), fontsize=8)
     rss = panels[4]
     sizes = sorted(results["rss"], key=int)
     for tool, label in (("engine", "engine in-process"), ("module", "module under ansible-playbook")):
