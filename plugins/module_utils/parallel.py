@@ -87,15 +87,22 @@ def _frontier(planner, want):
         items = expanded
 
 
-def _serial(planner, items):
+def _in_order(planner, items, plan_subtree):
+    """Replay `items`: decisions out, notes onto the planner, and each subtree from plan_subtree(index, task)."""
+    index = 0
     for item in items:
         if isinstance(item, Decision):
             yield item
         elif isinstance(item, _Notes):
             planner.add_notes(item)
         else:
-            # notes of a subtree land straight on the planner, after what came before it
-            yield from planner.subtree(item)
+            # a subtree's notes land on the planner after what came before it
+            yield from plan_subtree(index, item)
+            index += 1
+
+
+def _serial(planner, items):
+    return _in_order(planner, items, lambda _index, task: planner.subtree(task))
 
 
 def _forked(planner, items, tasks, workers):
@@ -129,21 +136,16 @@ def _forked(planner, items, tasks, workers):
             yield from _serial(planner, items)
             return
         owners = {}
-        index = 0
-        for item in items:
-            if isinstance(item, Decision):
-                yield item
-            elif isinstance(item, _Notes):
-                planner.add_notes(item)
-            else:
-                owner = _owner(claims_r, owners, index // per_chunk)
-                whole = False
-                if owner is not None:
-                    whole = yield from _receive(planner, readers[owner], index)
-                if not whole:
-                    planner.errors.append((item[1][-1].path, 'the process planning this directory ended '
-                                                             'without an answer'))
-                index += 1
+
+        def answer(index, task):
+            owner = _owner(claims_r, owners, index // per_chunk)
+            whole = False
+            if owner is not None:
+                whole = yield from _receive(planner, readers[owner], index)
+            if not whole:
+                planner.errors.append((task[1][-1].path, 'the process planning this directory ended without an answer'))
+
+        yield from _in_order(planner, items, answer)
     finally:
         for fd in (queue_r, claims_r, claims_w):
             if fd is not None:
