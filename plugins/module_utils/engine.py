@@ -20,7 +20,7 @@ import stat
 
 from ansible_collections.cdn.origin.plugins.module_utils import parallel
 from ansible_collections.cdn.origin.plugins.module_utils.apply import FATAL_ERRNOS, Applier
-from ansible_collections.cdn.origin.plugins.module_utils.plan import Planner
+from ansible_collections.cdn.origin.plugins.module_utils.plan import Planner, guarded
 from ansible_collections.cdn.origin.plugins.module_utils.policy import (
     Excluder, ModeSpec, Roots, display, inside, split_paths,
 )
@@ -182,11 +182,10 @@ def _configure_tree(cfg, sources, dest_path):
 def _plan_all(cfg, report):
     """Plan without writing; returns the planner and (entries, removals) when few enough to keep."""
     planner = Planner(cfg)
-    walk = planner.entries() if cfg.single else parallel.entries(planner, cfg.workers)
-    entries = _report_all(_guarded(walk, planner.errors, cfg.label), report)
+    entries = _report_all(guarded(parallel.entries(planner, cfg.workers), planner.errors, cfg.label), report)
     removals = []
     if not planner.errors and not planner.conflicts:
-        removals = _report_all(_guarded(planner.removals(), planner.errors, cfg.label), report)
+        removals = _report_all(guarded(planner.removals(), planner.errors, cfg.label), report)
     return planner, None if entries is None or removals is None else (entries, removals)
 
 
@@ -200,14 +199,6 @@ def _report_all(decisions, report):
             if len(kept) > KEEP_DECISIONS:
                 kept = None
     return kept
-
-
-def _guarded(decisions, errors, label):
-    """The walk, ended with an error instead of a traceback when the tree changes under it."""
-    try:
-        yield from decisions
-    except OSError as exc:
-        errors.append((exc.filename or label, exc.strerror or str(exc)))
 
 
 def _check(cfg, planner, report):
@@ -238,7 +229,7 @@ def _apply_all(cfg, report, errors, planner=None, kept=None):
     """Apply `kept` decisions of `planner`, or plan again while applying."""
     if kept is None:
         planner = Planner(cfg)
-        entries = _guarded(planner.entries(), planner.errors, cfg.label)
+        entries = guarded(planner.entries(), planner.errors, cfg.label)
     else:
         entries = kept[0]
     applier = Applier(cfg)
@@ -247,7 +238,7 @@ def _apply_all(cfg, report, errors, planner=None, kept=None):
         errors.extend(planner.errors)
         errors.extend(_conflicts(cfg, planner))
         if not errors:
-            removals = kept[1] if kept is not None else _guarded(planner.removals(), errors, cfg.label)
+            removals = kept[1] if kept is not None else guarded(planner.removals(), errors, cfg.label)
             _apply_stream(cfg, removals, applier, report, errors)
     finally:
         applier.close()

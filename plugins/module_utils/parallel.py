@@ -23,7 +23,7 @@ import os
 import pickle
 import struct
 
-from ansible_collections.cdn.origin.plugins.module_utils.plan import Decision
+from ansible_collections.cdn.origin.plugins.module_utils.plan import Decision, guarded
 
 # Subtrees wanted per worker before forking: workers that finish a small one
 # take the next, so a few each even out subtrees of any size.
@@ -54,7 +54,7 @@ class _Notes(tuple):
 
 def entries(planner, workers):
     """The planner's decisions in walk order; its counters and notes end up as the serial walk leaves them."""
-    if workers < 2:
+    if workers < 2 or planner.cfg.single:
         yield from planner.entries()
         return
     items = _frontier(planner, workers * FANOUT)
@@ -199,7 +199,7 @@ def _work(planner, worker, tasks, per_chunk, queue_r, claims_w, fd):
     status = 1
     try:
         out = os.fdopen(fd, 'wb')
-        planner.take_notes()
+        # the parent has counted what it planned itself; each answer carries the worker's own count
         planner.unchanged = 0
         while True:
             record = os.read(queue_r, _CHUNK.size)
@@ -218,15 +218,12 @@ def _work(planner, worker, tasks, per_chunk, queue_r, claims_w, fd):
 
 def _plan_task(planner, index, task, out):
     batch = []
-    try:
-        for decision in planner.subtree(task):
-            batch.append(decision)
-            if len(batch) >= BATCH:
-                _send(out, index, batch, planner, False)
-                batch = []
-    except OSError as exc:
-        # the serial walk would stop here with this error; the run fails on it either way
-        planner.errors.append((exc.filename or task[1][-1].path, exc.strerror or str(exc)))
+    # the serial walk would stop at such an error; the run fails on it either way
+    for decision in guarded(planner.subtree(task), planner.errors, task[1][-1].path):
+        batch.append(decision)
+        if len(batch) >= BATCH:
+            _send(out, index, batch, planner, False)
+            batch = []
     _send(out, index, batch, planner, True)
 
 

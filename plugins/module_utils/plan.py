@@ -98,24 +98,16 @@ class _File:
 
 
 class _TargetDir:
-    """A directory that source links point into: its listing, and what holds for every file in it.
+    """A directory that source links point into: its real path (as a prefix), listing and containment."""
 
-    A link to a regular file listed here is decided without a system call:
-    the file's containment is its directory's, unless the file is itself one
-    of the roots (`roots_here`).
-    """
-
-    __slots__ = ('prefix', 'entries', 'within', 'in_dest', 'allowed', 'clean', 'roots_here')
+    __slots__ = ('prefix', 'entries', 'within', 'allowed', 'in_dest')
 
     def __init__(self, real, entries, cfg):
         self.prefix = _child_real(real, '')
         self.entries = entries
         self.within = cfg.within.contains(real)
-        self.in_dest = cfg.dest_roots.contains(real)
         self.allowed = cfg.allowed.contains(real)
-        self.clean = self.allowed and not self.in_dest
-        self.roots_here = frozenset(os.path.basename(root) for root in cfg.root_reals
-                                    if os.path.dirname(root) == real)
+        self.in_dest = cfg.dest_roots.contains(real)
 
 
 class _LstatEntry:
@@ -216,10 +208,10 @@ class Planner:
     def level(self, task):
         """The decisions of one directory alone, its subdirectories returned as tasks to plan apart."""
         rel, layers, dest_exists, ancestors = task
+        self._active = set(ancestors)
         inner = ancestors + tuple(layer.real for layer in layers)
-        self._active = set(inner)
         return [item if isinstance(item, Decision) else item + (inner,)
-                for item in self._plan_level(rel, layers, dest_exists)]
+                for item in self._directory(rel, layers, dest_exists)]
 
     def take_notes(self):
         """Hand over (and forget) the errors, conflicts and prune roots found so far."""
@@ -372,11 +364,14 @@ class Planner:
             head = joined[:cut] or '/'
             where = self._heads.get(head) or self._target_dir(head)
             found = where.entries.get(tail)
-            if found is not None and tail not in where.roots_here and found.is_file(follow_symlinks=False):
+            if found is not None and found.is_file(follow_symlinks=False):
                 real = where.prefix + tail
-                if not where.clean:
-                    return 'skip', _refused(real, where.in_dest, where.allowed)
-                return 'file', _File(real, where.within, found)
+                if real not in self.cfg.root_reals:
+                    # the directory's containment is the file's, roots themselves aside
+                    refused = _refused(real, where.in_dest, where.allowed)
+                    if refused:
+                        return 'skip', refused
+                    return 'file', _File(real, where.within, found)
         try:
             real = os.path.realpath(joined)
             st = os.lstat(real)
@@ -589,6 +584,14 @@ class Planner:
 
     def _error(self, path, exc):
         self.errors.append((path, exc.strerror or str(exc)))
+
+
+def guarded(decisions, errors, label):
+    """A walk, ended with an error instead of a traceback when the tree changes under it."""
+    try:
+        yield from decisions
+    except OSError as exc:
+        errors.append((exc.filename or label, exc.strerror or str(exc)))
 
 
 def _named_stat(entry, path):

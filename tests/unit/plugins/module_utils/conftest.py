@@ -4,6 +4,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
 import os
 import stat
 
@@ -79,3 +80,17 @@ def run(tmp_path):
         options.update(kwargs)
         return mirror(**options)
     return _run
+
+
+@pytest.fixture
+def unreadable(monkeypatch):
+    """unreadable(*paths): opening those directories fails with EACCES, as for a user without read access."""
+    def block(*paths):
+        real_open = os.open
+
+        def opener(path, *args, **kwargs):
+            if path in paths:
+                raise PermissionError(errno.EACCES, 'Permission denied', path)
+            return real_open(path, *args, **kwargs)
+        monkeypatch.setattr(os, 'open', opener)
+    return block

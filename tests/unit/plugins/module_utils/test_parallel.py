@@ -127,17 +127,10 @@ def test_without_processes_to_fork_the_plan_is_made_here(busy, run, write, split
     assert run(check_mode=True, workers=2, prune=True) == serial
 
 
-def test_an_unreadable_directory_is_reported_in_walk_order(busy, run, split_fine, monkeypatch):
+def test_an_unreadable_directory_is_reported_in_walk_order(busy, run, split_fine, unreadable):
     run()
     blocked = [str(busy / 'build/b'), str(busy / 'build/d/f')]
-    real_open = os.open
-
-    def opener(path, *args, **kwargs):
-        if path in blocked:
-            raise PermissionError(errno.EACCES, 'Permission denied', path)
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr(os, 'open', opener)
+    unreadable(*blocked)
     result = run(workers=3)
     assert [e['path'] for e in result['errors']] == blocked
     assert result == run(workers=1)

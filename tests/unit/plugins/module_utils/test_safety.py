@@ -144,32 +144,22 @@ def test_fatal_errors_stop_the_run(tmp_path, run, write, monkeypatch):
     assert result['failed'] and len(calls) == 1 and len(result['errors']) == 1
 
 
-def _block_scandir(monkeypatch, blocked):
-    real_open = os.open
-
-    def opener(path, *args, **kwargs):
-        if path == blocked:
-            raise PermissionError(errno.EACCES, 'Permission denied', path)
-        return real_open(path, *args, **kwargs)
-    monkeypatch.setattr(os, 'open', opener)
-
-
-def test_unreadable_source_directory_fails_before_any_change(site, run, write, snapshot, monkeypatch):
+def test_unreadable_source_directory_fails_before_any_change(site, run, write, snapshot, unreadable):
     run()
     write('build/new.txt')
     write('origin/extra.txt')
     before = snapshot(str(site / 'origin'))
     blocked = str(site / 'build/css')
-    _block_scandir(monkeypatch, blocked)
+    unreadable(blocked)
     result = run(prune=True)
     assert result['failed'] and blocked in result['msg'] and 'Permission denied' in result['msg']
     assert 'nothing was changed' in result['msg']
     assert snapshot(str(site / 'origin')) == before
 
 
-def test_unreadable_source_directory_on_a_first_run_fails_naming_it(site, run, monkeypatch):
+def test_unreadable_source_directory_on_a_first_run_fails_naming_it(site, run, unreadable):
     blocked = str(site / 'build/css')
-    _block_scandir(monkeypatch, blocked)
+    unreadable(blocked)
     result = run()
     assert result['failed'] and blocked in result['msg'] and 'Permission denied' in result['msg']
     # a new dest has nothing to lose: what could be read is mirrored in the same pass
