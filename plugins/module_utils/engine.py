@@ -93,9 +93,26 @@ def _existing_dir(path, what):
         raise MirrorError('%s %s exists and is not a directory' % (what, display(path)))
 
 
-def configure(src, dest, within=(), link_style='absolute', prune=False, exclude=(), checksum=False, force=False,
-              mode=None, owner=None, group=None, directory_mode=None, fsync=True, max_delete=None, workers=None):
+# Every option of a mirror run and its default: the one place an option is
+# declared for the engine (the module adds its argument spec, nothing else).
+DEFAULTS = dict(within=(), link_style='absolute', prune=False, exclude=(), checksum=False, force=False, mode=None,
+                owner=None, group=None, directory_mode=None, fsync=True, max_delete=None, workers=None)
+
+
+def options(given):
+    """`given` completed with the defaults; a name the engine does not know is a caller's bug."""
+    unknown = sorted(set(given) - set(DEFAULTS))
+    if unknown:
+        raise TypeError('unknown mirror option(s): %s' % ', '.join(unknown))
+    opts = dict(DEFAULTS)
+    opts.update(given)
+    return Config(**opts)
+
+
+def configure(src, dest, **given):
     """Check every option and the roots; raises MirrorError naming the path and the reason."""
+    opt = options(given)
+    link_style, max_delete, mode, directory_mode = opt.link_style, opt.max_delete, opt.mode, opt.directory_mode
     if link_style not in ('absolute', 'relative'):
         raise MirrorError('link_style must be absolute or relative, not %r' % (link_style,))
     if max_delete is not None and int(max_delete) < 0:
@@ -109,7 +126,7 @@ def configure(src, dest, within=(), link_style='absolute', prune=False, exclude=
     except ValueError as exc:
         raise MirrorError(str(exc))
     dest_path = _abs(dest)
-    within_roots = Roots.resolve(split_paths(within))
+    within_roots = Roots.resolve(split_paths(opt.within))
     sources = []
     for path in (_abs(p) for p in srcs):
         try:
@@ -119,11 +136,13 @@ def configure(src, dest, within=(), link_style='absolute', prune=False, exclude=
         except OSError as exc:
             raise MirrorError('src %s cannot be read: %s' % (display(path), exc.strerror))
         sources.append((path, os.path.realpath(path), st))
-    cfg = Config(within=within_roots, link_style=link_style, prune=bool(prune), excluded=Excluder(exclude) if any(exclude or ()) else None,
-                 checksum=bool(checksum), force=bool(force), mode=mode_spec, directory_mode=dir_spec,
-                 uid=owner, gid=group, fsync=bool(fsync), max_delete=None if max_delete is None else int(max_delete),
+    cfg = Config(within=within_roots, link_style=link_style, prune=bool(opt.prune),
+                 excluded=Excluder(opt.exclude) if any(opt.exclude or ()) else None,
+                 checksum=bool(opt.checksum), force=bool(opt.force), mode=mode_spec, directory_mode=dir_spec,
+                 uid=opt.owner, gid=opt.group, fsync=bool(opt.fsync),
+                 max_delete=None if max_delete is None else int(max_delete),
                  default_dir_mode=0o777 & ~_umask(), single=None, single_name=None,
-                 workers=parallel.worker_count() if workers is None else int(workers))
+                 workers=parallel.worker_count() if opt.workers is None else int(opt.workers))
     if len(sources) == 1 and not stat.S_ISDIR(sources[0][2].st_mode):
         _configure_single(cfg, sources[0], dest_path, dest)
     else:
@@ -257,14 +276,10 @@ def _apply_stream(cfg, decisions, applier, report, errors):
         report.add(done)
 
 
-def mirror(src, dest, within=(), link_style='absolute', prune=False, exclude=(), checksum=False, force=False,
-           mode=None, owner=None, group=None, directory_mode=None, fsync=True, max_delete=None,
-           check_mode=False, diff=False, workers=None):
+def mirror(src, dest, check_mode=False, diff=False, **given):
     """Mirror `src` into `dest`; returns the module result as a dict (failed=True on failure)."""
     try:
-        cfg = configure(src, dest, within=within, link_style=link_style, prune=prune, exclude=exclude,
-                        checksum=checksum, force=force, mode=mode, owner=owner, group=group,
-                        directory_mode=directory_mode, fsync=fsync, max_delete=max_delete, workers=workers)
+        cfg = configure(src, dest, **given)
         report = Report(cfg.label, diff)
         planner = kept = None
         # a dest that does not exist yet has nothing to conflict with or lose:

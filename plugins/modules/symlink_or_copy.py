@@ -240,7 +240,7 @@ import pwd
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.cdn.origin.plugins.module_utils.engine import mirror
+from ansible_collections.cdn.origin.plugins.module_utils.engine import DEFAULTS, mirror
 
 _UNSUPPORTED = ('seuser', 'serole', 'setype', 'selevel', 'attributes')
 
@@ -280,14 +280,11 @@ def main():
     unsupported = [name for name in _UNSUPPORTED if params.get(name) is not None]
     if unsupported:
         module.fail_json(msg='not supported by this module: %s' % ', '.join(unsupported))
-    result = mirror(
-        params['src'], params['dest'], within=params['within'], link_style=params['link_style'],
-        prune=params['prune'], exclude=params['exclude'], checksum=params['checksum'], force=params['force'],
-        mode=params['mode'], owner=_resolve_id(module, params['owner'], pwd.getpwnam, 'owner'),
-        group=_resolve_id(module, params['group'], grp.getgrnam, 'group'),
-        directory_mode=params['directory_mode'], fsync=params['fsync'], max_delete=params['max_delete'],
-        check_mode=module.check_mode, diff=module._diff,
-    )
+    # the engine's options are the argument spec's names: a new option needs no glue here
+    given = dict((name, params[name]) for name in DEFAULTS if name in params)
+    given['owner'] = _resolve_id(module, params['owner'], pwd.getpwnam, 'owner')
+    given['group'] = _resolve_id(module, params['group'], grp.getgrnam, 'group')
+    result = mirror(params['src'], params['dest'], check_mode=module.check_mode, diff=module._diff, **given)
     for warning in result.pop('warnings', []):
         module.warn(warning)
     if result.get('failed'):
