@@ -8,15 +8,20 @@ and `max_delete` fail the task there, before anything changed, and a no-op
 or check-mode run ends there. A plan of up to KEEP_DECISIONS changes is then
 applied as it stands; a larger one is planned again, streaming each decision
 straight into the executor, so memory stays bounded, and either way
-prediction and action come from the same code.
+prediction and action come from the same code. A second plan deletes no
+more than the first one counted, and prunes only when it is the first one
+again: what max_delete checked is what is deleted.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
 import os
+import re
 import stat
+from fractions import Fraction
 
 from ansible_collections.cdn.origin.plugins.module_utils import parallel
 from ansible_collections.cdn.origin.plugins.module_utils.apply import FATAL_ERRNOS, Applier
@@ -27,6 +32,8 @@ from ansible_collections.cdn.origin.plugins.module_utils.policy import (
 from ansible_collections.cdn.origin.plugins.module_utils.report import Report
 
 ERRORS_LIMIT = 50
+# Deletions named in the message of a max_delete failure (`errors` lists more).
+DELETIONS_SHOWN = 10
 # A rerun that changes little applies the decisions kept from its planning
 # pass instead of walking both trees again; past this many the walk is
 # repeated, streaming, so memory stays bounded whatever the tree.
@@ -34,13 +41,19 @@ KEEP_DECISIONS = 20000
 # File systems that cannot hold symlinks: links are planned as copies there,
 # so check mode predicts the fallback and reruns stay idempotent.
 NO_SYMLINK_FS = frozenset(('vfat', 'msdos', 'exfat', 'fat', 'umsdos'))
+# uid_t and gid_t: (uid_t) -1, the largest, tells chown to leave the id alone.
+ID_LIMIT = 1 << 32
+_PERCENT = re.compile(r'\A(\d+(?:\.\d+)?)\s*%\Z')
 
 
 class MirrorError(Exception):
-    def __init__(self, msg, errors=None):
+    """A refusal before anything changed; `preview` keeps the plan in check mode's result."""
+
+    def __init__(self, msg, errors=None, preview=False):
         super(MirrorError, self).__init__(msg)
         self.msg = msg
         self.errors = errors or []
+        self.preview = preview
 
 
 class Config:
@@ -83,7 +96,7 @@ def _existing_dir(path, what):
         blocker = path
         while not os.path.lexists(blocker):
             blocker = os.path.dirname(blocker)
-        raise MirrorError('%s %s cannot be created: %s exists and is not a directory'
+        raise MirrorError('%s %s does not exist: %s exists and is not a directory'
                           % (what, display(path), display(blocker)))
     except FileNotFoundError:
         raise MirrorError('%s %s does not exist' % (what, display(path)))
@@ -109,24 +122,79 @@ def options(given):
     return Config(**opts)
 
 
+def _blank(value):
+    return value is None or not str(value).strip()
+
+
+def _max_delete(value):
+    """max_delete as (count, percent), at most one of them set."""
+    if value is None:
+        return None, None
+    text = str(value).strip()
+    match = _PERCENT.match(text)
+    if match and Fraction(match.group(1)) <= 100:
+        return None, Fraction(match.group(1))
+    if not isinstance(value, bool) and text.isdigit():
+        return int(text), None
+    raise MirrorError('max_delete must be 0 or more, or a percentage from 0%% to 100%% of the entries in dest '
+                      '(like "50%%"), not %r' % (value,))
+
+
+def _id(value, what):
+    """A numeric owner or group that chown can set, or None."""
+    if value is None:
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise MirrorError('%s must be a numeric id, not %r' % (what, value))
+    if not 0 <= number < ID_LIMIT - 1:
+        raise MirrorError('%s %s is out of range: an id goes from 0 to %d (%d means "leave unchanged" to chown)'
+                          % (what, value, ID_LIMIT - 2, ID_LIMIT - 1))
+    return number
+
+
+def _within(value):
+    """The `within` roots: existing directories named by absolute paths.
+
+    A mistyped root would leave every link into it outside every root, and
+    prune would then delete what those links mirrored.
+    """
+    paths = split_paths(value)
+    for path in paths:
+        if _blank(path):
+            raise MirrorError('within %r has an empty entry (an empty string, or a colon doubled or at an end): '
+                              'give absolute directories, or [] for none' % (value,))
+        full = os.path.expanduser(path)
+        if not os.path.isabs(full):
+            raise MirrorError('within %s is not an absolute path' % display(path))
+        _existing_dir(full, 'within')
+    return Roots.resolve(paths)
+
+
 def configure(src, dest, **given):
     """Check every option and the roots; raises MirrorError naming the path and the reason."""
     opt = options(given)
-    link_style, max_delete, mode, directory_mode = opt.link_style, opt.max_delete, opt.mode, opt.directory_mode
+    link_style, mode, directory_mode = opt.link_style, opt.mode, opt.directory_mode
     if link_style not in ('absolute', 'relative'):
         raise MirrorError('link_style must be absolute or relative, not %r' % (link_style,))
-    if max_delete is not None and int(max_delete) < 0:
-        raise MirrorError('max_delete must be 0 or more')
+    max_delete, max_delete_percent = _max_delete(opt.max_delete)
+    uid, gid = _id(opt.owner, 'owner'), _id(opt.group, 'group')
     srcs = src if isinstance(src, (list, tuple)) else [src]
     if not srcs:
         raise MirrorError('src is empty: give a file, a directory or a list of directories')
+    # an empty path is the working directory: the playbook's, or the remote user's home
+    if any(_blank(p) for p in srcs):
+        raise MirrorError('src %r has an empty entry: give a file, a directory or a list of directories' % (src,))
+    if _blank(dest):
+        raise MirrorError('dest %r is empty: give the path of the mirror' % (dest,))
     try:
         mode_spec = None if mode is None else ModeSpec(mode, 'mode')
         dir_spec = None if directory_mode is None else ModeSpec(directory_mode, 'directory_mode')
     except ValueError as exc:
         raise MirrorError(str(exc))
     dest_path = _abs(dest)
-    within_roots = Roots.resolve(split_paths(opt.within))
+    within_roots = _within(opt.within)
     sources = []
     for path in (_abs(p) for p in srcs):
         try:
@@ -139,8 +207,7 @@ def configure(src, dest, **given):
     cfg = Config(within=within_roots, link_style=link_style, prune=bool(opt.prune),
                  excluded=Excluder(opt.exclude) if any(opt.exclude or ()) else None,
                  checksum=bool(opt.checksum), force=bool(opt.force), mode=mode_spec, directory_mode=dir_spec,
-                 uid=opt.owner, gid=opt.group, fsync=bool(opt.fsync),
-                 max_delete=None if max_delete is None else int(max_delete),
+                 uid=uid, gid=gid, fsync=bool(opt.fsync), max_delete=max_delete, max_delete_percent=max_delete_percent,
                  default_dir_mode=0o777 & ~_umask(), single=None, single_name=None,
                  workers=parallel.worker_count() if opt.workers is None else int(opt.workers))
     if len(sources) == 1 and not stat.S_ISDIR(sources[0][2].st_mode):
@@ -188,6 +255,10 @@ def _configure_tree(cfg, sources, dest_path):
     try:
         st = os.stat(dest_real)
     except (FileNotFoundError, NotADirectoryError):
+        if os.path.islink(dest_path):
+            # mkdir would create the link's target, wherever it points
+            raise MirrorError('dest %s is a symlink to %s, which does not exist: create that directory or remove '
+                              'the link' % (display(dest_path), display(os.readlink(dest_path))))
         _existing_dir(os.path.dirname(dest_real), 'the parent directory of dest')
         st = None
     if st is not None and not stat.S_ISDIR(st.st_mode):
@@ -198,26 +269,54 @@ def _configure_tree(cfg, sources, dest_path):
     cfg.label = dest_path
 
 
+class _Phase:
+    """One phase of a plan (its entries, then its removals) as it goes by: a digest of its
+    decisions, how many there are and how many delete, and the decisions themselves while few."""
+
+    def __init__(self, keep):
+        self._digest = hashlib.sha256()
+        self.count = 0
+        self.deletions = 0
+        self.kept = [] if keep else None
+
+    def add(self, d):
+        self._digest.update(os.fsencode('%s %s\0' % (d.action, d.rel)))
+        self.count += 1
+        if d.deletes:
+            self.deletions += 1
+        if self.kept is not None:
+            self.kept.append(d)
+            if len(self.kept) > KEEP_DECISIONS:
+                self.kept = None
+
+    def digest(self):
+        return self._digest.digest()
+
+
 def _plan_all(cfg, report):
-    """Plan without writing; returns the planner and (entries, removals) when few enough to keep."""
+    """Plan without writing; returns the planner and its (entries, removals) phases."""
     planner = Planner(cfg)
     entries = _report_all(guarded(parallel.entries(planner, cfg.workers), planner.errors, cfg.label), report)
-    removals = []
+    removals = _Phase(keep=True)
     if not planner.errors and not planner.conflicts:
         removals = _report_all(guarded(planner.removals(), planner.errors, cfg.label), report)
-    return planner, None if entries is None or removals is None else (entries, removals)
+    return planner, (entries, removals)
 
 
 def _report_all(decisions, report):
-    """Add every decision to the report; return them, or None past KEEP_DECISIONS."""
-    kept = []
+    """Add every decision to the report and to the phase returned."""
+    phase = _Phase(keep=True)
     for d in decisions:
         report.add(d)
-        if kept is not None:
-            kept.append(d)
-            if len(kept) > KEEP_DECISIONS:
-                kept = None
-    return kept
+        phase.add(d)
+    return phase
+
+
+def _delete_limit(cfg, dest_entries):
+    """The most deletions a run may plan, or None: max_delete, or its percentage of the dest entries."""
+    if cfg.max_delete_percent is not None:
+        return int(cfg.max_delete_percent * dest_entries / 100)
+    return cfg.max_delete
 
 
 def _check(cfg, planner, report):
@@ -230,9 +329,21 @@ def _check(cfg, planner, report):
         raise MirrorError('non-empty directories in dest where a file or link must go (force: true replaces '
                           'them), nothing was changed: %s' % ', '.join(display(p) for p, _m in conflicts[:ERRORS_LIMIT]),
                           errors=_error_list(conflicts))
-    if cfg.max_delete is not None and report.removed > cfg.max_delete:
-        raise MirrorError('%d deletions planned in %s, more than max_delete=%d: nothing was changed (is a source '
-                          'empty or unmounted?)' % (report.removed, display(cfg.label), cfg.max_delete))
+    limit = _delete_limit(cfg, planner.dest_entries)
+    if limit is not None and report.deletions > limit:
+        if cfg.max_delete_percent is None:
+            allowed = 'max_delete=%d' % limit
+        else:
+            allowed = 'max_delete=%g%% of the %d entries in dest (%d)' % (float(cfg.max_delete_percent),
+                                                                          planner.dest_entries, limit)
+        first = report.first_deletions
+        raise MirrorError('%d deletions planned in %s, more than %s: nothing was changed (is a source empty or '
+                          'unmounted, a within or src mistyped?); the first: %s%s'
+                          % (report.deletions, display(cfg.label), allowed,
+                             ', '.join(display(rel) for rel in first[:DELETIONS_SHOWN]),
+                             ', ...' if report.deletions > DELETIONS_SHOWN else ''),
+                          errors=_error_list([(os.path.join(cfg.dest_real, rel), 'would be deleted') for rel in first]),
+                          preview=True)
 
 
 def _conflicts(cfg, planner):
@@ -244,36 +355,84 @@ def _error_list(errors):
     return [{'path': display(p), 'msg': m} for p, m in errors[:ERRORS_LIMIT]]
 
 
-def _apply_all(cfg, report, errors, planner=None, kept=None):
-    """Apply `kept` decisions of `planner`, or plan again while applying."""
-    if kept is None:
+def _apply_all(cfg, report, errors, planner=None, plan=None):
+    """Apply the kept decisions of `planner`'s `plan`, or plan again while applying.
+
+    Returns the planner, the applier and whether the removals ran. No phase
+    deletes more than the first plan counted (without one, than max_delete
+    allows in an empty dest).
+    """
+    again = plan is None or plan[0].kept is None or plan[1].kept is None
+    if again:
         planner = Planner(cfg)
         entries = guarded(planner.entries(), planner.errors, cfg.label)
     else:
-        entries = kept[0]
+        entries = plan[0].kept
+    budgets = (_delete_limit(cfg, 0),) * 2 if plan is None else (plan[0].deletions, plan[1].deletions)
     applier = Applier(cfg)
+    removed = False
     try:
-        _apply_stream(cfg, entries, applier, report, errors)
+        seen = _apply_stream(cfg, entries, applier, report, errors, budgets[0])
         errors.extend(planner.errors)
         errors.extend(_conflicts(cfg, planner))
+        removals = None
         if not errors:
-            removals = kept[1] if kept is not None else guarded(planner.removals(), errors, cfg.label)
-            _apply_stream(cfg, removals, applier, report, errors)
+            removals = _removals_again(cfg, planner, plan, seen, errors) if again else plan[1].kept
+        if removals is not None:
+            removed = True
+            _apply_stream(cfg, removals, applier, report, errors, budgets[1])
+            errors.extend(planner.errors)
     finally:
         applier.close()
-    return planner, applier
+    return planner, applier, removed
 
 
-def _apply_stream(cfg, decisions, applier, report, errors):
+def _removals_again(cfg, planner, plan, seen, errors):
+    """The removals of a second plan, or None (and an error) when they must not run.
+
+    They run only when the second plan, `seen` applied and its removals
+    listed once more, is the first one: a source emptied or unmounted since
+    it was planned fails the run here, before anything is removed.
+    """
+    if plan is None:
+        return guarded(planner.removals(), errors, cfg.label)
+    listed = _Phase(keep=False)
+    for d in guarded(planner.removals(), planner.errors, cfg.label):
+        listed.add(d)
+    if planner.errors:
+        errors.extend(planner.errors)
+        return None
+    if listed.count and (seen.digest() != plan[0].digest() or listed.digest() != plan[1].digest()):
+        errors.append((cfg.label, 'the trees changed since this run planned them: nothing was removed, run again'))
+        return None
+    return guarded(planner.removals(), errors, cfg.label)
+
+
+def _apply_stream(cfg, decisions, applier, report, errors, budget):
+    """Apply `decisions` in order until a fatal error or a deletion past `budget`; returns the phase seen."""
+    seen = _Phase(keep=False)
     for d in decisions:
+        seen.add(d)
+        path = os.path.join(cfg.dest_real, d.rel)
+        if budget is not None and seen.deletions > budget:
+            errors.append((path, 'not deleted: the run would delete more than the %d entries its plan counted '
+                                 '(the trees changed while it ran), stopped here' % budget))
+            return seen
         try:
             done = applier.apply(d)
         except OSError as exc:
-            errors.append((os.path.join(cfg.dest_real, d.rel), exc.strerror or str(exc)))
+            errors.append((path, exc.strerror or str(exc)))
             if exc.errno in FATAL_ERRNOS:
-                return
+                return seen
             continue
         report.add(done)
+    return seen
+
+
+def _planned(cfg, planner, report):
+    result = report.result(planner.unchanged, single=cfg.single is not None)
+    result['warnings'] = report.warnings()
+    return result
 
 
 def mirror(src, dest, check_mode=False, diff=False, **given):
@@ -281,27 +440,34 @@ def mirror(src, dest, check_mode=False, diff=False, **given):
     try:
         cfg = configure(src, dest, **given)
         report = Report(cfg.label, diff)
-        planner = kept = None
+        planner = plan = None
         # a dest that does not exist yet has nothing to conflict with or lose:
         # no need to plan twice
         if cfg.dest_exists or check_mode:
-            planner, kept = _plan_all(cfg, report)
+            planner, plan = _plan_all(cfg, report)
             _check(cfg, planner, report)
     except MirrorError as exc:
-        return {'failed': True, 'changed': False, 'msg': exc.msg, 'errors': exc.errors}
+        failure = {'failed': True, 'changed': False, 'msg': exc.msg, 'errors': exc.errors}
+        if check_mode and exc.preview:
+            # what the guard stopped, for the operator to look at
+            return dict(_planned(cfg, planner, report), **failure)
+        return failure
     if check_mode or (cfg.dest_exists and not report.changed):
-        result = report.result(planner.unchanged, single=cfg.single is not None)
-        result['warnings'] = report.warnings()
-        return result
+        return _planned(cfg, planner, report)
     report = Report(cfg.label, diff)
     errors = []
-    planner, applier = _apply_all(cfg, report, errors, planner, kept)
+    planner, applier, removed = _apply_all(cfg, report, errors, planner, plan)
     result = report.result(planner.unchanged, single=cfg.single is not None)
     result['warnings'] = report.warnings() + applier.warnings
     if errors:
+        if not cfg.prune:
+            pruning = ''
+        elif removed:
+            pruning = ', while pruning (the other removals were done)'
+        else:
+            pruning = ', prune skipped'
         result['failed'] = True
         result['errors'] = _error_list(errors)
         result['msg'] = ('%d error(s) while mirroring into %s%s: %s' % (
-            len(errors), display(cfg.label), '' if not cfg.prune else ', prune skipped',
-            '; '.join('%s: %s' % (display(p), m) for p, m in errors[:10])))
+            len(errors), display(cfg.label), pruning, '; '.join('%s: %s' % (display(p), m) for p, m in errors[:10])))
     return result

@@ -182,13 +182,14 @@ def _receive(planner, reader, index):
     """Yield one subtree's decisions as they arrive; return whether it arrived whole."""
     while True:
         try:
-            got, batch, notes, unchanged, done = pickle.load(reader)
+            got, batch, notes, unchanged, dest_entries, done = pickle.load(reader)
         except (EOFError, pickle.UnpicklingError):
             return False
         if got != index:
             return False
         planner.add_notes(notes)
         planner.unchanged += unchanged
+        planner.dest_entries += dest_entries
         yield from batch
         if done:
             return True
@@ -199,8 +200,8 @@ def _work(planner, worker, tasks, per_chunk, queue_r, claims_w, fd):
     status = 1
     try:
         out = os.fdopen(fd, 'wb')
-        # the parent has counted what it planned itself; each answer carries the worker's own count
-        planner.unchanged = 0
+        # the parent has counted what it planned itself; each answer carries the worker's own counts
+        planner.unchanged = planner.dest_entries = 0
         while True:
             record = os.read(queue_r, _CHUNK.size)
             if len(record) < _CHUNK.size:
@@ -228,5 +229,6 @@ def _plan_task(planner, index, task, out):
 
 
 def _send(out, index, batch, planner, done):
-    pickle.dump((index, batch, planner.take_notes(), planner.unchanged, done), out, pickle.HIGHEST_PROTOCOL)
-    planner.unchanged = 0
+    pickle.dump((index, batch, planner.take_notes(), planner.unchanged, planner.dest_entries, done), out,
+                pickle.HIGHEST_PROTOCOL)
+    planner.unchanged = planner.dest_entries = 0

@@ -39,10 +39,11 @@ _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 class Decision:
     """One change for one dest entry; `parent` is None only for the dest root itself."""
 
-    __slots__ = ('action', 'parent', 'name', 'target', 'source', 'expect', 'mode', 'inplace', 'is_dir', 'detail')
+    __slots__ = ('action', 'parent', 'name', 'target', 'source', 'expect', 'mode', 'inplace', 'is_dir', 'detail',
+                 'repair')
 
     def __init__(self, action, parent, name, target=None, source=None, expect=None, mode=None,
-                 inplace=False, is_dir=False, detail=''):
+                 inplace=False, is_dir=False, detail='', repair=False):
         self.action = action
         self.parent = parent
         self.name = name
@@ -53,6 +54,14 @@ class Decision:
         self.inplace = inplace
         self.is_dir = is_dir
         self.detail = detail
+        # a removal that repairs dest (a stale temporary file, a file where a
+        # directory goes) rather than deleting what it mirrors
+        self.repair = repair
+
+    @property
+    def deletes(self):
+        """Whether this deletes mirrored content (by prune or force): what max_delete counts."""
+        return self.action == REMOVE and not self.repair
 
     @property
     def rel(self):
@@ -152,12 +161,14 @@ class Planner:
     `entries()` covers every source path; `removals()` yields what `prune`
     deletes and is only asked for when everything before it went well.
     Counters and problems are collected on the instance: `unchanged`,
-    `errors` [(path, message)] and `conflicts` [rel].
+    `dest_entries` (the dest entries listed, which a max_delete percentage
+    is taken of), `errors` [(path, message)] and `conflicts` [rel].
     """
 
     def __init__(self, cfg):
         self.cfg = cfg
         self.unchanged = 0
+        self.dest_entries = 0
         self.errors = []
         self.conflicts = []
         self._prune = []
@@ -280,7 +291,7 @@ class Planner:
         for name in sorted(dest_entries):
             de = dest_entries[name]
             if is_temp_name(name) and not de.is_dir(follow_symlinks=False):
-                add(Decision(REMOVE, rel, name, detail='stale temporary file'))
+                add(Decision(REMOVE, rel, name, detail='stale temporary file', repair=True))
             elif self.cfg.prune and (excluded is None or not excluded(_join(rel, name), name)):
                 self._prune.append((rel, name, de.is_dir(follow_symlinks=False)))
 
@@ -308,7 +319,9 @@ class Planner:
             # below the root, dest directories are real ones: never follow a link planted since
             fd = os.open(path, _DIR_FLAGS | os.O_NOFOLLOW)
             with os.scandir(fd) as it:
-                return fd, {entry.name: entry for entry in it}
+                listing = {entry.name: entry for entry in it}
+            self.dest_entries += len(listing)
+            return fd, listing
         except OSError as exc:
             self._error(path, exc)
             return fd, {}
@@ -496,7 +509,7 @@ class Planner:
             yield (child, layers, True)
             return
         if de is not None:
-            yield Decision(REMOVE, parent, name, detail='replaced by a directory')
+            yield Decision(REMOVE, parent, name, detail='replaced by a directory', repair=True)
         yield Decision(MKDIR, parent, name, mode=self._dir_mode(), is_dir=True)
         yield (child, layers, False)
 
@@ -513,7 +526,11 @@ class Planner:
         if not self.cfg.force and self._list_dest(child):
             self.conflicts.append(child)
             return None
-        return list(self._remove_tree(parent, name)) + [decision]
+        removals = list(self._remove_tree(parent, name))
+        if len(removals) == 1:
+            # the directory alone: an empty one, as a file replaced by a directory, loses nothing
+            removals[0].repair = True
+        return removals + [decision]
 
     # -- removals ----------------------------------------------------------
 
@@ -528,7 +545,10 @@ class Planner:
         path = self._dest_path(rel)
         try:
             with os.scandir(path) as it:
-                return sorted((entry.name, entry.is_dir(follow_symlinks=False)) for entry in it)
+                listing = sorted((entry.name, entry.is_dir(follow_symlinks=False)) for entry in it)
+            # a directory in the way is listed twice only when empty, or when it fails the run as a conflict
+            self.dest_entries += len(listing)
+            return listing
         except OSError as exc:
             self._error(path, exc)
             return []

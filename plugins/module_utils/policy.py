@@ -28,7 +28,11 @@ def is_temp_name(name):
 
 
 def split_paths(value):
-    """Accept a list of paths or the original backend's colon-separated string."""
+    """Accept a list of paths or the original backend's colon-separated string.
+
+    Empty entries are kept, for the caller to refuse: in a PATH-like list an
+    empty entry means the working directory.
+    """
     if value is None:
         return []
     if isinstance(value, (list, tuple)):
@@ -36,7 +40,7 @@ def split_paths(value):
         for item in value:
             items.extend(split_paths(item))
         return items
-    return [part for part in str(value).split(':') if part]
+    return str(value).split(':')
 
 
 class Roots:

@@ -19,6 +19,8 @@ from ansible_collections.cdn.origin.plugins.module_utils.plan import (
 from ansible_collections.cdn.origin.plugins.module_utils.policy import display
 
 CHANGES_LIMIT = 1000
+# The deletions a max_delete failure names, as many as a failure lists errors.
+DELETIONS_LISTED = 50
 _CONTROL = re.compile('[\x00-\x1f\x7f]')
 WARNINGS_LIMIT = 20
 
@@ -54,10 +56,17 @@ class Report:
         self.lines = []
         self.changed = False
         self.last = None
+        # what max_delete counts: summary['removed'] also counts repairs (a stale temporary file)
+        self.deletions = 0
+        self.first_deletions = []
 
     def add(self, d):
         self.summary[_COUNTER[d.action]] += 1
         self.last = d
+        if d.deletes:
+            self.deletions += 1
+            if len(self.first_deletions) < DELETIONS_LISTED:
+                self.first_deletions.append(d.rel)
         if d.action == SKIP:
             if len(self.skipped) < CHANGES_LIMIT:
                 self.skipped.append({'path': display(d.rel), 'reason': display(d.detail)})
@@ -67,10 +76,6 @@ class Report:
             self.changes.append({'path': display(d.rel), 'action': d.action})
             if self.want_diff:
                 self.lines.append(diff_line(d))
-
-    @property
-    def removed(self):
-        return self.summary['removed']
 
     def warnings(self):
         n = self.summary['skipped']

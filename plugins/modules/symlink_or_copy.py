@@ -25,6 +25,10 @@ description:
     is created or deleted.
   - Source symlinks whose real target lies outside every source root and every O(within) root, dangling
     links, link loops, FIFOs, sockets and devices are skipped with a warning and listed in RV(skipped_entries).
+  - Options are checked before anything is written. An empty or blank O(dest), O(src) entry or O(within) entry
+    fails the task (an empty path would be the working directory), and so does a O(within) entry that is not
+    an absolute path to an existing directory, a O(dest) that is a symlink to nothing, and an O(owner) or
+    O(group) id that cannot be set.
   - When O(dest) exists, the whole tree is planned before anything is written. Conflicts, unreadable sources
     and O(max_delete) fail the task at that point, with nothing changed. Check mode runs the same planner and
     stops there, so it reports exactly the RV(changes) the next real run performs. A O(dest) that does not exist
@@ -42,6 +46,7 @@ options:
       - A source directory that is a symlink to a place inside a source root or a O(within) root is descended
         into, its files mirrored one by one, with loop protection.
       - Symlinks in the given paths themselves are followed.
+      - An empty or blank entry fails the task.
     type: raw
     required: true
   dest:
@@ -50,6 +55,8 @@ options:
         its parent exists.
       - With a single file O(src), the path of the link or copy; when O(dest) is an existing directory or ends
         with C(/), the file goes inside it under its own name.
+      - An empty or blank O(dest) fails the task. With a directory O(src), a O(dest) that is a symlink to a
+        directory is followed, one that is a symlink to nothing fails the task instead of creating its target.
     type: path
     required: true
   within:
@@ -57,6 +64,10 @@ options:
       - Trusted directories. A source file whose real path lies inside the real path of one of them is
         symlinked, every other file is copied.
       - A list, or a single colon-separated string such as C(/srv/htdocs:/srv/static).
+      - Each entry must be an absolute path (a leading C(~) is expanded) to an existing directory; anything else,
+        an empty or blank entry too (C(""), C(/a::/b)), fails the task before anything changes. A mistyped
+        O(within) would otherwise turn every link into it into an escaping link, skipped, and with O(prune)
+        delete what those links mirrored. V([]) trusts nothing: everything is copied.
     type: raw
     default: []
   link_style:
@@ -110,9 +121,18 @@ options:
     default: true
   max_delete:
     description:
-      - Fail, before deleting anything, when the run would remove more than this many entries (by O(prune)
-        or by O(force)). Guards against an empty or unmounted source wiping the mirror.
-    type: int
+      - Fail, before deleting anything, when the run would delete more than this many entries (by O(prune)
+        or by O(force)). Guards against an empty or unmounted source, or a mistyped O(src) or O(within),
+        wiping the mirror.
+      - A number (V(0) deletes nothing), or a percentage such as V(50%) of the entries in O(dest) before the
+        run (those the planner lists: the directories it walks and those it would delete).
+      - Only deletions of mirrored content count. Removing a temporary file left by an interrupted run, or a
+        file where a directory must go, repairs O(dest) and does not count.
+      - The failure lists the first planned deletions in RV(errors) and RV(msg); in check mode the result also
+        carries the whole plan (RV(summary), RV(changes), the diff), to see what would have gone.
+      - A run with more changes than are kept in memory (20000) plans twice; it deletes no more than its
+        first plan counted, and fails before its removals when the trees changed between the two plans.
+    type: raw
 notes:
   - O(owner), O(group) and O(mode) apply to copies (created or existing) and to directories this module
     creates; symlinks keep the owner of the process. SELinux contexts and file attributes
@@ -179,6 +199,14 @@ EXAMPLES = r'''
       - "*.tmp"
     max_delete: 500
 
+- name: Prune, but never more than a tenth of the mirror in one run
+  cdn.origin.symlink_or_copy:
+    src: /srv/build
+    dest: /srv/origin
+    within: /srv/htdocs
+    prune: true
+    max_delete: "10%"
+
 - name: Preview the change (run the play with --check --diff)
   cdn.origin.symlink_or_copy:
     src: /srv/build
@@ -198,8 +226,9 @@ summary:
   description:
     - Counts of what was done (or would be, in check mode).
     - V(updated) counts existing entries replaced or fixed (actions V(update) and V(relink)); V(unchanged)
-      counts files and links that were already right.
-  returned: success
+      counts files and links that were already right; V(removed) counts every removal, repairs (a stale
+      temporary file) included, not only the deletions O(max_delete) counts.
+  returned: success; in check mode also when O(max_delete) stops the run
   type: dict
   sample: {symlinked: 1200, copied: 37, updated: 2, unchanged: 0, removed: 1, skipped: 1, directories_created: 40}
 changes:
@@ -207,18 +236,18 @@ changes:
     - One entry per change, in the order they are applied; paths are relative to O(dest) (V(.) is O(dest)
       itself). Actions are V(symlink), V(copy), V(update), V(relink), V(remove), V(mkdir) and V(skip).
     - Capped at 1000 entries; RV(changes_truncated) tells when there were more.
-  returned: success
+  returned: success; in check mode also when O(max_delete) stops the run
   type: list
   elements: dict
   sample: [{path: img/logo.png, action: symlink}, {path: css/site.css, action: update}]
 changes_truncated:
   description: Whether RV(changes) was cut at 1000 entries.
-  returned: success
+  returned: success; in check mode also when O(max_delete) stops the run
   type: bool
   sample: false
 skipped_entries:
   description: Source entries that were not mirrored, with the reason (capped at 1000 entries).
-  returned: success
+  returned: success; in check mode also when O(max_delete) stops the run
   type: list
   elements: dict
   sample: [{path: leak, reason: symlink points outside every source and within root (/etc/shadow)}]
@@ -228,7 +257,9 @@ action:
   type: str
   sample: symlinked
 errors:
-  description: On failure, each path that failed with the reason (at most 50).
+  description:
+    - On failure, each path that failed with the reason (at most 50).
+    - When O(max_delete) stops the run, the first deletions it would have made, with C(would be deleted).
   returned: failure
   type: list
   elements: dict
@@ -249,7 +280,8 @@ def _resolve_id(module, value, database, what):
     if value is None:
         return None
     text = str(value)
-    if text.isdigit():
+    # numbers go to the engine as given, which refuses the ones chown cannot set
+    if text.lstrip('-').isdigit():
         return int(text)
     try:
         entry = database(text)
@@ -271,7 +303,7 @@ def main():
             force=dict(type='bool', default=False),
             directory_mode=dict(type='raw'),
             fsync=dict(type='bool', default=True),
-            max_delete=dict(type='int'),
+            max_delete=dict(type='raw'),
         ),
         add_file_common_args=True,
         supports_check_mode=True,

@@ -61,6 +61,9 @@ def _dest_changes(tmp_path, write):
     dict(prune=True, exclude=['*.tmp']),
     dict(prune=True, link_style='relative', checksum=True),
     dict(prune=True, force=True, max_delete=1),
+    # the percentage is of the dest entries the workers listed: tripped, and not
+    dict(prune=True, max_delete='5%'),
+    dict(prune=True, max_delete='50%'),
 ])
 def test_workers_plan_exactly_what_one_process_plans(busy, run, write, split_fine, options):
     run(fsync=False)

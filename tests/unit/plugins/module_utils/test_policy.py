@@ -41,7 +41,11 @@ def test_roots_are_resolved_through_symlinks_and_dots(tmp_path):
 def test_within_accepts_colon_string_and_lists():
     assert split_paths('/srv/htdocs:/srv/static') == ['/srv/htdocs', '/srv/static']
     assert split_paths(['/a', '/b:/c']) == ['/a', '/b', '/c']
-    assert split_paths(None) == [] and split_paths('') == []
+    assert split_paths(None) == [] and split_paths([]) == []
+
+
+def test_within_keeps_empty_entries_for_configure_to_refuse():
+    assert split_paths('') == [''] and split_paths('/a::/b:') == ['/a', '', '/b', '']
 
 
 def test_excluder_matches_relative_path_and_basename():

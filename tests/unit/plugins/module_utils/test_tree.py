@@ -150,7 +150,8 @@ def test_relative_links_resolve_to_the_checked_real_path(site, run):
 
 def test_within_through_a_symlink_and_colon_string(site, run):
     os.symlink(str(site / 'htdocs'), str(site / 'alias'))
-    run(within='/nonexistent:%s' % (site / 'alias'))
+    os.mkdir(str(site / 'static'))
+    run(within='%s:%s' % (site / 'static', site / 'alias'))
     assert os.readlink(str(site / 'origin/index.html')) == str(site / 'htdocs/index.html')
 
 
