@@ -67,7 +67,7 @@ options:
       - Each entry must be an absolute path (a leading C(~) is expanded) to an existing directory; anything else,
         an empty or blank entry too (C(""), C(/a::/b)), fails the task before anything changes. A mistyped
         O(within) would otherwise turn every link into it into an escaping link, skipped, and with O(prune)
-        delete what those links mirrored. V([]) trusts nothing: everything is copied.
+        delete what those links mirrored. V([]) trusts nothing, and everything is copied.
     type: raw
     default: []
   link_style:
@@ -125,7 +125,7 @@ options:
         or by O(force)). Guards against an empty or unmounted source, or a mistyped O(src) or O(within),
         wiping the mirror.
       - A number (V(0) deletes nothing), or a percentage such as V(50%) of the entries in O(dest) before the
-        run (those the planner lists: the directories it walks and those it would delete).
+        run (those the planner lists, in the directories it walks and in those it would delete).
       - Only deletions of mirrored content count. Removing a temporary file left by an interrupted run, or a
         file where a directory must go, repairs O(dest) and does not count.
       - The failure lists the first planned deletions in RV(errors) and RV(msg); in check mode the result also
