@@ -437,10 +437,10 @@ def _planned(cfg, planner, report):
 
 def mirror(src, dest, check_mode=False, diff=False, **given):
     """Mirror `src` into `dest`; returns the module result as a dict (failed=True on failure)."""
+    cfg = report = planner = plan = None
     try:
         cfg = configure(src, dest, **given)
         report = Report(cfg.label, diff)
-        planner = plan = None
         # a dest that does not exist yet has nothing to conflict with or lose:
         # no need to plan twice
         if cfg.dest_exists or check_mode:

@@ -281,7 +281,7 @@ def _resolve_id(module, value, database, what):
         return None
     text = str(value)
     # numbers go to the engine as given, which refuses the ones chown cannot set
-    if text.lstrip('-').isdigit():
+    if (text[1:] if text.startswith('-') else text).isdigit():
         return int(text)
     try:
         entry = database(text)
