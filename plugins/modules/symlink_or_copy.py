@@ -82,7 +82,8 @@ options:
       - Remove entries under O(dest) that have no counterpart in the sources, including entries whose source is
         skipped (an escaping link, a FIFO), since what O(dest) holds under such a name mirrors nothing.
       - Symlinks are never followed while removing. Pruning runs last, and not at all when anything failed
-        earlier in the run.
+        earlier in the run, nor when a run too large to keep its plan in memory finds the trees changed
+        between its two plans (the task fails; run it again).
     type: bool
     default: false
   exclude:
@@ -128,7 +129,7 @@ options:
         run (those the planner lists, in the directories it walks and in those it would delete).
       - Only deletions of mirrored content count. Removing a temporary file left by an interrupted run, or a
         file where a directory must go, repairs O(dest) and does not count.
-      - The failure lists the first planned deletions in RV(errors) and RV(msg); in check mode the result also
+      - The failure lists the first planned deletions in RV(errors) and in its message; in check mode the result also
         carries the whole plan (RV(summary), RV(changes), the diff), to see what would have gone.
       - A run with more changes than are kept in memory (20000) plans twice; it deletes no more than its
         first plan counted, and fails before its removals when the trees changed between the two plans.

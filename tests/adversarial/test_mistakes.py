@@ -53,7 +53,9 @@ def origin(world):
         'doubled-colon'])
 def test_a_mistyped_within_fails_before_prune_deletes_the_linked_part(origin, within, named, monkeypatch):
     monkeypatch.chdir(origin.base)
-    spell = lambda text: text.format(base=origin.base, within=origin.within)  # noqa: E731
+
+    def spell(text):
+        return text.format(base=origin.base, within=origin.within)
     within = [spell(w) for w in within] if isinstance(within, list) else spell(within)
     before = state(origin.dest)
     for check_mode in (True, False):
