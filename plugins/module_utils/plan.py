@@ -55,7 +55,8 @@ class Decision:
         self.is_dir = is_dir
         self.detail = detail
         # a removal that repairs dest (a stale temporary file, a file where a
-        # directory goes) rather than deleting what it mirrors
+        # directory goes, an empty directory where a file goes) rather than
+        # deleting what it mirrors
         self.repair = repair
 
     @property
