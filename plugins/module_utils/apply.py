@@ -128,9 +128,9 @@ class Applier:
     def apply(self, d):
         if d.action == SKIP:
             return d
-        if d.parent is None:
+        if d.parent is None and d.action == MKDIR:
             return self._make_root(d)
-        fd = self._dirfd(d.parent)
+        fd = self._root() if d.parent is None else self._dirfd(d.parent)
         action = d.action
         if action == SYMLINK or action == RELINK:
             return self._link(fd, d, replace=action == RELINK)
@@ -316,10 +316,10 @@ class Applier:
             raise
 
     def _fix_attrs(self, fd, d):
-        out = os.open(d.name, _READ_FLAGS, dir_fd=fd)
+        out = os.open(d.name, _DIR_FLAGS if d.is_dir else _READ_FLAGS, dir_fd=fd)
         try:
             st = os.fstat(out)
-            if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1 or (st.st_dev, st.st_ino) != d.expect:
+            if (st.st_dev, st.st_ino) != d.expect or not d.is_dir and (not stat.S_ISREG(st.st_mode) or st.st_nlink != 1):
                 raise SourceChanged(errno.ESTALE, 'changed during the run')
             self._chown_chmod(out, d.mode)
         finally:

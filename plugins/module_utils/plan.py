@@ -180,7 +180,10 @@ class Planner:
         link looping back to one of them is refused wherever it is planned.
         """
         cfg = self.cfg
-        first = [] if cfg.dest_exists else [Decision(MKDIR, None, '.', mode=self._dir_mode(), is_dir=True)]
+        if cfg.dest_exists:
+            first = self._dir_attrs(None, '.', cfg.dest_real, None)
+        else:
+            first = [Decision(MKDIR, None, '.', mode=self._dir_mode(), is_dir=True)]
         layers = [_Layer(path, real, cfg.within.contains(real)) for path, real in cfg.sources]
         return first + [('', layers, cfg.dest_exists, ())]
 
@@ -482,7 +485,7 @@ class Planner:
     def _attrs_differ(self, dst, mode):
         cfg = self.cfg
         what = []
-        if stat.S_IMODE(dst.st_mode) != mode:
+        if mode is not None and stat.S_IMODE(dst.st_mode) != mode:
             what.append('perms')
         if cfg.uid is not None and dst.st_uid != cfg.uid:
             what.append('owner')
@@ -493,12 +496,30 @@ class Planner:
     def _dir(self, parent, name, layers, de):
         child = _join(parent, name)
         if de is not None and de.is_dir(follow_symlinks=False):
+            yield from self._dir_attrs(parent, name, os.path.join(self._dest_path(parent), name), de)
             yield (child, layers, True)
             return
         if de is not None:
             yield Decision(REMOVE, parent, name, detail='replaced by a directory')
         yield Decision(MKDIR, parent, name, mode=self._dir_mode(), is_dir=True)
         yield (child, layers, False)
+
+    def _dir_attrs(self, parent, name, path, de):
+        """[an in-place update] for an existing dest directory whose mode, owner or group is not the configured one, or [].
+
+        A run killed between a mkdir and its chown or chmod, or a chmod by
+        hand, would otherwise leave the directory wrong on every later run.
+        """
+        cfg = self.cfg
+        mode = self._dir_mode()
+        if mode is None and cfg.uid is None and cfg.gid is None:
+            return []
+        st = _named_stat(de, path) if de is not None else os.lstat(path)
+        what = self._attrs_differ(st, mode)
+        if not what:
+            return []
+        return [Decision(UPDATE, parent, name, expect=(st.st_dev, st.st_ino), mode=mode, inplace=True, is_dir=True,
+                         detail=what)]
 
     def _dir_mode(self):
         spec = self.cfg.directory_mode

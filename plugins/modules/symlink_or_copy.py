@@ -98,8 +98,11 @@ options:
     default: false
   directory_mode:
     description:
-      - Mode of the directories this module creates, octal or symbolic. Existing directories are left as
-        they are. Without it, the system default (umask) applies.
+      - Mode of O(dest) and of its directories, octal or symbolic (a symbolic mode applies to the umask's
+        default, as for a directory created now). Directories this module creates get it at creation; an existing
+        one with another mode is fixed in place (action V(update)), so a run killed between a mkdir and its
+        chmod, or a chmod by hand, is repaired by the next run.
+      - Without it, created directories get the system default (umask) and existing ones keep their mode.
     type: raw
   fsync:
     description:
@@ -114,8 +117,8 @@ options:
         or by O(force)). Guards against an empty or unmounted source wiping the mirror.
     type: int
 notes:
-  - O(owner), O(group) and O(mode) apply to copies (created or existing) and to directories this module
-    creates; symlinks keep the owner of the process. SELinux contexts and file attributes
+  - O(owner) and O(group) apply to copies and to O(dest) and its directories, created or existing (an existing
+    one is fixed in place, action V(update)); O(mode) applies to copies. Symlinks keep the owner of the process. SELinux contexts and file attributes
     (O(seuser), O(serole), O(setype), O(selevel), O(attributes)) are not supported and fail the task when set.
   - Writes are always atomic; O(unsafe_writes) is ignored.
   - Runs on the managed host with the Python standard library only.
@@ -197,8 +200,8 @@ RETURN = r'''
 summary:
   description:
     - Counts of what was done (or would be, in check mode).
-    - V(updated) counts existing entries replaced or fixed (actions V(update) and V(relink)); V(unchanged)
-      counts files and links that were already right.
+    - V(updated) counts existing entries replaced or fixed (actions V(update) and V(relink)), directories
+      whose mode, owner or group was fixed included; V(unchanged) counts files and links that were already right.
   returned: success
   type: dict
   sample: {symlinked: 1200, copied: 37, updated: 2, unchanged: 0, removed: 1, skipped: 1, directories_created: 40}
