@@ -34,6 +34,8 @@ _FD_WINDOW = 64
 FATAL_ERRNOS = frozenset((errno.ENOSPC, errno.EDQUOT, errno.EROFS))
 _NO_SYMLINKS = frozenset((errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS))
 _NO_COPY_FILE_RANGE = frozenset((errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM))
+# SEEK_DATA refused: a file system (or kernel) that cannot tell holes, copied whole instead
+_NO_SEEK_DATA = frozenset((errno.EINVAL, errno.EOPNOTSUPP, errno.ENOSYS))
 
 
 class SourceChanged(OSError):
@@ -290,23 +292,53 @@ class Applier:
                 continue
 
     def _copy_data(self, src, out):
-        if self._copy_file_range:
-            try:
-                while os.copy_file_range(src, out, 1 << 30):
-                    pass
-                return
-            except OSError as exc:
-                if exc.errno not in _NO_COPY_FILE_RANGE:
-                    raise
-                # offsets have moved only by what was copied: read/write carries on from there
-                self._copy_file_range = False
+        st = os.fstat(src)
+        # fewer blocks than the size needs: it has holes (cp's test), kept as holes instead of written out
+        if st.st_blocks * 512 < st.st_size and hasattr(os, 'SEEK_DATA') and self._copy_sparse(src, out):
+            return
+        self._copy_range(src, out, 0, None)
+
+    def _copy_sparse(self, src, out):
+        """Copy the data segments alone and end the copy at the source's size; False where holes cannot be found."""
+        offset = 0
         while True:
-            block = os.read(src, 1 << 20)
-            if not block:
+            try:
+                start = os.lseek(src, offset, os.SEEK_DATA)
+            except OSError as exc:
+                if exc.errno == errno.ENXIO:
+                    # no data past offset: the rest is one hole
+                    break
+                if offset == 0 and exc.errno in _NO_SEEK_DATA:
+                    return False
+                raise
+            offset = os.lseek(src, start, os.SEEK_HOLE)
+            self._copy_range(src, out, start, offset)
+        os.ftruncate(out, os.fstat(src).st_size)
+        return True
+
+    def _copy_range(self, src, out, offset, end):
+        """Copy the bytes from offset to end (None: to the end of the file) to the same offsets of out."""
+        while end is None or offset < end:
+            count = 1 << 30 if end is None else min(end - offset, 1 << 30)
+            if self._copy_file_range:
+                try:
+                    done = os.copy_file_range(src, out, count, offset, offset)
+                except OSError as exc:
+                    if exc.errno not in _NO_COPY_FILE_RANGE:
+                        raise
+                    self._copy_file_range = False
+                    continue
+            else:
+                block = os.pread(src, min(count, 1 << 20), offset)
+                done = len(block)
+                view = memoryview(block)
+                at = offset
+                while view:
+                    written = os.pwrite(out, view, at)
+                    view, at = view[written:], at + written
+            if not done:
                 return
-            view = memoryview(block)
-            while view:
-                view = view[os.write(out, view):]
+            offset += done
 
     def _rename(self, fd, temp, name):
         try:

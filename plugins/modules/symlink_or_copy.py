@@ -30,6 +30,8 @@ description:
     stops there, so it reports exactly the RV(changes) the next real run performs. A O(dest) that does not exist
     yet has nothing to lose, and is planned and written in one pass.
   - Without O(mode), a copy keeps the permission bits of its source except setuid and setgid.
+  - A sparse source keeps its holes in the copy, as C(cp) does by default: only its data segments are written
+    (found with C(SEEK_DATA)/C(SEEK_HOLE); where the file system cannot tell, the file is copied whole).
   - When the file system of O(dest) refuses symlinks (vfat, exFAT), files are copied instead, with a warning.
 author:
   - cdn.origin maintainers (@cdn-origin)
