@@ -42,6 +42,17 @@ class SourceChanged(OSError):
     """The file opened for copying is not the one the plan looked at."""
 
 
+class Overtaken(Exception):
+    """Another run got to a dest this run was creating: plan again, against what that run left.
+
+    `created` is the dest root's mkdir when this run made it, else None.
+    """
+
+    def __init__(self, created):
+        super(Overtaken, self).__init__('dest created by another run')
+        self.created = created
+
+
 def _temp_name():
     return TEMP_PREFIX + os.urandom(8).hex()
 
@@ -61,12 +72,26 @@ class Applier:
 
     # -- directory descriptors ----------------------------------------------
 
-    def _root(self):
+    def lock(self, shared=False):
+        """Lock dest until unlock(): shared for a check-mode run, which writes nothing, exclusive otherwise.
+
+        Taken before planning, so a run that waited plans what the other one
+        left instead of applying a stale plan. A flock belongs to the open
+        file description: the planning workers' copies of the descriptor,
+        closed when they exit, neither hold it longer nor release it.
+        """
+        self._root(fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+
+    def _root(self, how=fcntl.LOCK_EX):
         if not self._fds:
             # the dest root is the operator's path: links on the way to it are theirs
             fd = os.open(self.cfg.dest_real, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-            # two runs on one dest would remove each other's temporary files
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                # two runs on one dest would remove each other's temporary files
+                fcntl.flock(fd, how)
+            except BaseException:
+                os.close(fd)
+                raise
             self._fds.append(fd)
             self._dirty.append(False)
         return self._fds[0]
@@ -119,11 +144,22 @@ class Applier:
             os.close(fd)
 
     def close(self):
-        while self._fds:
+        """Flush and close every descriptor but the root's, which keeps the lock until unlock()."""
+        while len(self._fds) > 1:
             self._release(self._fds.pop(), self._dirty.pop())
+        if self._fds and self._dirty[0]:
+            self._dirty[0] = False
+            if self.cfg.fsync:
+                os.fsync(self._fds[0])
         self._parts = []
         self._current = None
         self._forget_source_dir()
+
+    def unlock(self):
+        self.close()
+        if self._fds:
+            self._dirty.pop()
+            os.close(self._fds.pop())
 
     # -- operations ---------------------------------------------------------
 
@@ -155,8 +191,14 @@ class Applier:
         raise ValueError('cannot apply %r' % (d,))
 
     def _make_root(self, d):
-        os.mkdir(self.cfg.dest_real, _creation_mode(d.mode))
-        self._root()
+        try:
+            os.mkdir(self.cfg.dest_real, _creation_mode(d.mode))
+        except FileExistsError:
+            raise Overtaken(None)
+        # a run that found dest just made may have locked it first: then it has filled it
+        with os.scandir(self._root()) as it:
+            if next(it, None) is not None:
+                raise Overtaken(d)
         parent_fd = os.open(os.path.dirname(self.cfg.dest_real) or '/', os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
             self._dir_attrs(parent_fd, Decision(MKDIR, '', os.path.basename(self.cfg.dest_real), mode=d.mode))

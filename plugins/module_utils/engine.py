@@ -19,7 +19,7 @@ import os
 import stat
 
 from ansible_collections.cdn.origin.plugins.module_utils import parallel
-from ansible_collections.cdn.origin.plugins.module_utils.apply import FATAL_ERRNOS, Applier
+from ansible_collections.cdn.origin.plugins.module_utils.apply import FATAL_ERRNOS, Applier, Overtaken
 from ansible_collections.cdn.origin.plugins.module_utils.plan import Planner, guarded
 from ansible_collections.cdn.origin.plugins.module_utils.policy import (
     Excluder, ModeSpec, Roots, display, inside, split_paths,
@@ -244,14 +244,13 @@ def _error_list(errors):
     return [{'path': display(p), 'msg': m} for p, m in errors[:ERRORS_LIMIT]]
 
 
-def _apply_all(cfg, report, errors, planner=None, kept=None):
+def _apply_all(cfg, applier, report, errors, planner=None, kept=None):
     """Apply `kept` decisions of `planner`, or plan again while applying."""
     if kept is None:
         planner = Planner(cfg)
         entries = guarded(planner.entries(), planner.errors, cfg.label)
     else:
         entries = kept[0]
-    applier = Applier(cfg)
     try:
         _apply_stream(cfg, entries, applier, report, errors)
         errors.extend(planner.errors)
@@ -280,10 +279,43 @@ def mirror(src, dest, check_mode=False, diff=False, **given):
     """Mirror `src` into `dest`; returns the module result as a dict (failed=True on failure)."""
     try:
         cfg = configure(src, dest, **given)
-        report = Report(cfg.label, diff)
+    except MirrorError as exc:
+        return {'failed': True, 'changed': False, 'msg': exc.msg, 'errors': exc.errors}
+    applier = Applier(cfg)
+    try:
+        try:
+            return _run(cfg, applier, check_mode, diff, ())
+        except Overtaken as exc:
+            # another run created dest while this one was about to: wait for it, then plan what it left
+            cfg.dest_exists = True
+            return _run(cfg, applier, check_mode, diff, [d for d in (exc.created,) if d is not None])
+    finally:
+        applier.unlock()
+
+
+def _report(cfg, diff, done):
+    report = Report(cfg.label, diff)
+    for d in done:
+        report.add(d)
+    return report
+
+
+def _lock(cfg, applier, check_mode):
+    try:
+        applier.lock(shared=check_mode)
+    except OSError as exc:
+        raise MirrorError('cannot lock dest %s: %s' % (display(cfg.dest_real), exc.strerror or exc))
+
+
+def _run(cfg, applier, check_mode, diff, done):
+    """One run under the dest lock, from planning to the end; `done` is what an overtaken first attempt did."""
+    try:
+        report = _report(cfg, diff, done)
         planner = kept = None
+        if cfg.dest_exists:
+            _lock(cfg, applier, check_mode)
         # a dest that does not exist yet has nothing to conflict with or lose:
-        # no need to plan twice
+        # no need to plan twice (a real run locks it once created, before writing into it)
         if cfg.dest_exists or check_mode:
             planner, kept = _plan_all(cfg, report)
             _check(cfg, planner, report)
@@ -293,9 +325,9 @@ def mirror(src, dest, check_mode=False, diff=False, **given):
         result = report.result(planner.unchanged, single=cfg.single is not None)
         result['warnings'] = report.warnings()
         return result
-    report = Report(cfg.label, diff)
+    report = _report(cfg, diff, done)
     errors = []
-    planner, applier = _apply_all(cfg, report, errors, planner, kept)
+    planner, applier = _apply_all(cfg, applier, report, errors, planner, kept)
     result = report.result(planner.unchanged, single=cfg.single is not None)
     result['warnings'] = report.warnings() + applier.warnings
     if errors:

@@ -123,6 +123,13 @@ notes:
     one is fixed in place, action V(update)); O(mode) applies to copies. Symlinks keep the owner of the process. SELinux contexts and file attributes
     (O(seuser), O(serole), O(setype), O(selevel), O(attributes)) are not supported and fail the task when set.
   - Writes are always atomic; O(unsafe_writes) is ignored.
+  - Runs on one O(dest) take turns. A run takes an advisory lock (C(flock)) on the O(dest) directory before
+    planning and holds it to its end, so a run that waited plans what the other left, and reports only what it
+    changed itself. A check-mode run takes the lock shared: check-mode runs overlap, a real run waits for them
+    and they for it. A O(dest) that does not exist yet is locked as soon as it is created; a run that finds it
+    created by another run meanwhile waits for that run and then plans against the result. The lock creates
+    nothing; in single-file mode it is taken on the directory that holds the file. Other writers that do not
+    take it (a C(cp), another tool) are not kept out.
   - Runs on the managed host with the Python standard library only.
   - When O(dest) exists, and in check mode, the read-only planning pass forks one process per CPU the task
     may use (at most 8) to read the trees; they write nothing and exit before any change is made.
