@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import re
 import stat
 
 from ansible_collections.cdn.origin.plugins.module_utils import parallel
@@ -60,20 +61,38 @@ def _umask():
     return mask
 
 
-def fs_type(path, mountinfo='/proc/self/mountinfo'):
-    """File system type of the mount holding `path`, or None where unknown."""
-    best, kind = '', None
+_MOUNTINFO = '/proc/self/mountinfo'
+# mountinfo writes a space, tab, newline or backslash in a path as \ and three octal digits
+_ESCAPED = re.compile(br'\\([0-7]{3})')
+
+
+def mounts(mountinfo=_MOUNTINFO):
+    """[(mount point, file system type)] of every mount this process sees; [] where that is unknown."""
+    found = []
     try:
         with open(mountinfo, 'rb') as f:
             for line in f:
                 fields = line.split()
                 sep = fields.index(b'-')
-                point = os.fsdecode(fields[4]).replace('\\040', ' ')
-                if inside(path, point) and len(point) >= len(best):
-                    best, kind = point, os.fsdecode(fields[sep + 1])
+                point = os.fsdecode(_ESCAPED.sub(lambda m: bytes((int(m.group(1), 8),)), fields[4]))
+                found.append((point, os.fsdecode(fields[sep + 1])))
     except (OSError, ValueError, IndexError):
-        return None
+        return []
+    return found
+
+
+def fs_type(path, mountinfo=_MOUNTINFO):
+    """File system type of the mount holding `path`, or None where unknown."""
+    best, kind = '', None
+    for point, fstype in mounts(mountinfo):
+        if inside(path, point) and len(point) >= len(best):
+            best, kind = point, fstype
     return kind
+
+
+def mounts_inside(root, mountinfo=_MOUNTINFO):
+    """The mount points strictly inside `root`, as Roots (empty where mountinfo cannot be read)."""
+    return Roots(point for point, _fstype in mounts(mountinfo) if point != root and inside(point, root))
 
 
 def _existing_dir(path, what):
@@ -96,7 +115,8 @@ def _existing_dir(path, what):
 # Every option of a mirror run and its default: the one place an option is
 # declared for the engine (the module adds its argument spec, nothing else).
 DEFAULTS = dict(within=(), link_style='absolute', prune=False, exclude=(), checksum=False, force=False, mode=None,
-                owner=None, group=None, directory_mode=None, fsync=True, max_delete=None, workers=None)
+                owner=None, group=None, directory_mode=None, fsync=True, max_delete=None, workers=None,
+                prune_mounts=False)
 
 
 def options(given):
@@ -151,6 +171,9 @@ def configure(src, dest, **given):
     cfg.allowed = Roots(tuple(within_roots.reals) + tuple(real for _path, real in cfg.sources))
     cfg.root_reals = frozenset(cfg.allowed.reals + cfg.dest_roots.reals)
     cfg.symlinks = fs_type(cfg.dest_real) not in NO_SYMLINK_FS
+    # what prune and force must not cross, found before any change
+    cfg.prune_mounts = bool(opt.prune_mounts)
+    cfg.mounts = mounts_inside(cfg.dest_real) if cfg.prune or cfg.force else Roots(())
     return cfg
 
 

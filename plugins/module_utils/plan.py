@@ -17,7 +17,7 @@ __metaclass__ = type
 import os
 import stat
 
-from ansible_collections.cdn.origin.plugins.module_utils.policy import TEMP_PREFIX, Roots, copy_mode, is_temp_name
+from ansible_collections.cdn.origin.plugins.module_utils.policy import TEMP_PREFIX, Roots, copy_mode, inside, is_temp_name
 
 SYMLINK = 'symlink'
 COPY = 'copy'
@@ -531,8 +531,11 @@ class Planner:
         An empty directory loses nothing and goes without `force`.
         """
         child = _join(parent, name)
-        if not self.cfg.force and self._list_dest(child):
+        held = self._list_dest(child)
+        if held and not self.cfg.force:
             self.conflicts.append(child)
+            return None
+        if self._crosses_mount(parent, name, replace=True, contents=bool(held)):
             return None
         return list(self._remove_tree(parent, name)) + [decision]
 
@@ -540,10 +543,40 @@ class Planner:
 
     def removals(self):
         for parent, name, is_dir in self._prune:
+            if self._crosses_mount(parent, name, replace=False, contents=True):
+                continue
             if is_dir:
                 yield from self._remove_tree(parent, name, keep=self.cfg.excluded)
-            else:
+            elif not self._is_mount(parent, name):
                 yield Decision(REMOVE, parent, name)
+
+    def _crosses_mount(self, parent, name, replace, contents):
+        """Whether removing dest/parent/name would cross a mount point inside dest; if so the run fails naming it.
+
+        A mount point cannot be removed, so it cannot make way for a file or a
+        link (`replace`); what a mounted file system holds (`contents`) is
+        removed only with prune_mounts, the mount point itself never.
+        """
+        cfg = self.cfg
+        if not cfg.mounts:
+            return False
+        path = os.path.join(self._dest_path(parent), name)
+        for point in cfg.mounts.reals:
+            holds = inside(point, path)
+            if replace and holds:
+                why = 'a file system is mounted here: it cannot make way for a file or link'
+            elif contents and not cfg.prune_mounts and (holds or inside(path, point)):
+                why = 'a file system is mounted here: prune and force remove nothing on it (prune_mounts: true allows it)'
+            else:
+                continue
+            if (point, why) not in self.errors:
+                self.errors.append((point, why))
+            return True
+        return False
+
+    def _is_mount(self, parent, name):
+        mounts = self.cfg.mounts
+        return bool(mounts) and os.path.join(self._dest_path(parent), name) in mounts.reals
 
     def _list_dest(self, rel):
         path = self._dest_path(rel)
@@ -560,7 +593,8 @@ class Planner:
         Entries matching `keep` (the excludes, when pruning) stay, and so do
         the directories holding them, as rsync's --delete leaves them.
         """
-        stack = [[parent, name, iter(self._list_dest(_join(parent, name))), False]]
+        # a mount point stays (with prune_mounts, what it holds goes), and so do the directories holding it
+        stack = [[parent, name, iter(self._list_dest(_join(parent, name))), self._is_mount(parent, name)]]
         while stack:
             frame = stack[-1]
             top_parent, top_name, children, kept = frame
@@ -576,7 +610,9 @@ class Planner:
             elif keep is not None and keep(_join(here, child[0]), child[0]):
                 frame[3] = True
             elif child[1]:
-                stack.append([here, child[0], iter(self._list_dest(_join(here, child[0]))), False])
+                stack.append([here, child[0], iter(self._list_dest(_join(here, child[0]))), self._is_mount(here, child[0])])
+            elif self._is_mount(here, child[0]):
+                frame[3] = True
             else:
                 yield Decision(REMOVE, here, child[0])
 

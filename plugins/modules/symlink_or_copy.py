@@ -74,8 +74,23 @@ options:
         skipped (an escaping link, a FIFO), since what O(dest) holds under such a name mirrors nothing.
       - Symlinks are never followed while removing. Pruning runs last, and not at all when anything failed
         earlier in the run.
+      - Prune does not cross file systems: see O(prune_mounts).
     type: bool
     default: false
+  prune_mounts:
+    description:
+      - Whether O(prune) and O(force) may remove what lies on a file system mounted inside O(dest) (bind mounts
+        included; mount points are read from C(/proc/self/mountinfo) when the run starts).
+      - With V(false), a run that would remove anything on such a file system, or the mount point itself, fails
+        naming the mount point, before anything is changed (check mode fails the same way). Copies and links are
+        still written into a mounted directory that mirrors a source directory.
+      - With V(true), what the mounted file system holds is pruned like the rest of O(dest), but the mount point
+        itself is kept (it cannot be removed while mounted), and so are the directories holding it. A mount point
+        where a file or link must go fails the run either way.
+      - To keep a mounted directory out of the mirror altogether, list it in O(exclude).
+    type: bool
+    default: false
+    version_added: 0.2.0
   exclude:
     description:
       - Glob patterns (C(fnmatch) style, C(*) also matches C(/)) matched against the relative path and
@@ -281,6 +296,7 @@ def main():
             exclude=dict(type='list', elements='str', default=[]),
             checksum=dict(type='bool', default=False),
             force=dict(type='bool', default=False),
+            prune_mounts=dict(type='bool', default=False),
             directory_mode=dict(type='raw'),
             fsync=dict(type='bool', default=True),
             max_delete=dict(type='int'),
