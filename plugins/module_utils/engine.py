@@ -8,7 +8,8 @@ and `max_delete` fail the task there, before anything changed, and a no-op
 or check-mode run ends there. A plan of up to KEEP_DECISIONS changes is then
 applied as it stands; a larger one is planned again, streaming each decision
 straight into the executor, so memory stays bounded, and either way
-prediction and action come from the same code.
+prediction and action come from the same code. The run holds the dest lock
+from its planning to its end.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -283,7 +284,7 @@ def _apply_all(cfg, applier, report, errors, planner=None, kept=None):
             _apply_stream(cfg, removals, applier, report, errors)
     finally:
         applier.close()
-    return planner, applier
+    return planner
 
 
 def _apply_stream(cfg, decisions, applier, report, errors):
@@ -304,6 +305,7 @@ def mirror(src, dest, check_mode=False, diff=False, **given):
         cfg = configure(src, dest, **given)
     except MirrorError as exc:
         return {'failed': True, 'changed': False, 'msg': exc.msg, 'errors': exc.errors}
+    # one run at a time on a dest, from its planning to its end (see Applier.lock)
     applier = Applier(cfg)
     try:
         try:
@@ -350,7 +352,7 @@ def _run(cfg, applier, check_mode, diff, done):
         return result
     report = _report(cfg, diff, done)
     errors = []
-    planner, applier = _apply_all(cfg, applier, report, errors, planner, kept)
+    planner = _apply_all(cfg, applier, report, errors, planner, kept)
     result = report.result(planner.unchanged, single=cfg.single is not None)
     result['warnings'] = report.warnings() + applier.warnings
     if errors:
