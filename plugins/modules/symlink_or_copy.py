@@ -30,7 +30,7 @@ description:
     stops there, so it reports exactly the RV(changes) the next real run performs. A O(dest) that does not exist
     yet has nothing to lose, and is planned and written in one pass.
   - Without O(mode), a copy keeps the permission bits of its source except setuid and setgid.
-  - A sparse source keeps its holes in the copy, as C(cp) does by default: only its data segments are written
+  - A sparse source keeps its holes in the copy, as C(cp) does by default; only its data segments are written
     (found with C(SEEK_DATA)/C(SEEK_HOLE); where the file system cannot tell, the file is copied whole).
   - When the file system of O(dest) refuses symlinks (vfat, exFAT), files are copied instead, with a warning.
 author:
@@ -74,7 +74,7 @@ options:
         skipped (an escaping link, a FIFO), since what O(dest) holds under such a name mirrors nothing.
       - Symlinks are never followed while removing. Pruning runs last, and not at all when anything failed
         earlier in the run.
-      - Prune does not cross file systems: see O(prune_mounts).
+      - Prune does not cross file systems, see O(prune_mounts).
     type: bool
     default: false
   prune_mounts:
@@ -140,7 +140,7 @@ notes:
   - Writes are always atomic; O(unsafe_writes) is ignored.
   - Runs on one O(dest) take turns. A run takes an advisory lock (C(flock)) on the O(dest) directory before
     planning and holds it to its end, so a run that waited plans what the other left, and reports only what it
-    changed itself. A check-mode run takes the lock shared: check-mode runs overlap, a real run waits for them
+    changed itself. A check-mode run takes the lock shared, so check-mode runs overlap; a real run waits for them
     and they for it. A O(dest) that does not exist yet is locked as soon as it is created; a run that finds it
     created by another run meanwhile waits for that run and then plans against the result. The lock creates
     nothing; in single-file mode it is taken on the directory that holds the file. Other writers that do not
