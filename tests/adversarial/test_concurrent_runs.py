@@ -135,6 +135,52 @@ def test_two_first_runs_at_once_both_succeed(shm, monkeypatch):
     assert state(dest) == state(reference)
 
 
+def test_a_run_that_locks_the_dest_another_just_created_goes_first(shm, monkeypatch):
+    """The creator loses the race to the lock: it then finds dest filled, and plans against it."""
+    src, dest, reference = (os.path.join(shm, name) for name in ('src', 'dest', 'reference'))
+    _tree(src, 2)
+    made = threading.Event()
+    second_changing = threading.Event()
+    results = {}
+    real_apply = apply_mod.Applier.apply
+    real_flock = fcntl.flock
+
+    def flock(fd, how):
+        if threading.current_thread().name == 'first' and not made.is_set():
+            # dest exists now, not yet locked: let the second run lock it and start writing
+            made.set()
+            assert second_changing.wait(WAIT), 'the second run never started writing'
+            time.sleep(SETTLE)
+        return real_flock(fd, how)
+
+    def apply(applier, d):
+        if threading.current_thread().name == 'second':
+            second_changing.set()
+        return real_apply(applier, d)
+
+    monkeypatch.setattr(fcntl, 'flock', flock)
+    monkeypatch.setattr(apply_mod.Applier, 'apply', apply)
+
+    def run(name):
+        results[name] = as_json(mirror(src, dest, workers=1, diff=True))
+
+    first = threading.Thread(target=run, args=('first',), name='first')
+    first.start()
+    assert made.wait(WAIT)
+    second = threading.Thread(target=run, args=('second',), name='second')
+    second.start()
+    for thread in (first, second):
+        thread.join(WAIT * 2)
+        assert not thread.is_alive(), '%s still running: the runs deadlock' % thread.name
+    _succeeded(results['first'], results['second'])
+    # the first run made dest and says so; the second filled it
+    assert results['first']['changes'] == [{'path': '.', 'action': 'mkdir'}]
+    assert results['second']['changes'][0] != {'path': '.', 'action': 'mkdir'}
+    monkeypatch.undo()
+    assert not mirror(src, reference, workers=1).get('failed')
+    assert state(dest) == state(reference)
+
+
 @pytest.mark.parametrize('check_mode', [False, True], ids=['real', 'check'])
 def test_forked_planning_workers_leave_the_lock_held(shm, monkeypatch, check_mode):
     """The lock is taken before planning; workers share its descriptor, and their exit does not release it."""
