@@ -551,21 +551,22 @@ class Planner:
                 yield Decision(REMOVE, parent, name)
 
     def _crosses_mount(self, parent, name, replace, contents):
-        """Whether removing dest/parent/name would cross a mount point inside dest; if so the run fails naming it.
+        """Whether dest/parent/name must stay for a file system mounted inside dest; the run then fails naming it.
 
-        A mount point cannot be removed, so it cannot make way for a file or a
-        link (`replace`); what a mounted file system holds (`contents`) is
-        removed only with prune_mounts, the mount point itself never.
+        A mount point cannot be removed, so neither it nor a directory holding
+        one can make way for a file or a link (`replace`); what a mounted file
+        system holds (`contents`) is removed only with prune_mounts, the mount
+        point itself never. Mount points further down are checked as the
+        removal walk meets them, after the excludes.
         """
         cfg = self.cfg
         if not cfg.mounts:
             return False
         path = os.path.join(self._dest_path(parent), name)
         for point in cfg.mounts.reals:
-            holds = inside(point, path)
-            if replace and holds:
+            if replace and inside(point, path):
                 why = 'a file system is mounted here: it cannot make way for a file or link'
-            elif contents and not cfg.prune_mounts and (holds or inside(path, point)):
+            elif contents and not cfg.prune_mounts and inside(path, point):
                 why = 'a file system is mounted here: prune and force remove nothing on it (prune_mounts: true allows it)'
             else:
                 continue
@@ -591,9 +592,9 @@ class Planner:
         """Children before their directory, never following a symlink.
 
         Entries matching `keep` (the excludes, when pruning) stay, and so do
-        the directories holding them, as rsync's --delete leaves them.
+        the directories holding them, as rsync's --delete leaves them. So do
+        mount points, emptied with prune_mounts (the run fails without it).
         """
-        # a mount point stays (with prune_mounts, what it holds goes), and so do the directories holding it
         stack = [[parent, name, iter(self._list_dest(_join(parent, name))), self._is_mount(parent, name)]]
         while stack:
             frame = stack[-1]
@@ -609,10 +610,12 @@ class Planner:
                     yield Decision(REMOVE, top_parent, top_name, is_dir=True)
             elif keep is not None and keep(_join(here, child[0]), child[0]):
                 frame[3] = True
-            elif child[1]:
-                stack.append([here, child[0], iter(self._list_dest(_join(here, child[0]))), self._is_mount(here, child[0])])
             elif self._is_mount(here, child[0]):
                 frame[3] = True
+                if not self._crosses_mount(here, child[0], replace=False, contents=True) and child[1]:
+                    stack.append([here, child[0], iter(self._list_dest(_join(here, child[0]))), True])
+            elif child[1]:
+                stack.append([here, child[0], iter(self._list_dest(_join(here, child[0]))), False])
             else:
                 yield Decision(REMOVE, here, child[0])
 

@@ -72,6 +72,18 @@ def test_prune_stops_at_a_mount_point_and_fails_naming_it(world, check_mode, kin
         assert world.outside_untouched()
 
 
+def test_a_mount_point_deep_in_a_pruned_directory_fails_the_run(world):
+    _mirrored(world)
+    write(os.path.join(world.dest, 'old', 'page.html'), b'stale')
+    cache = os.path.join(world.dest, 'old', 'deeper', 'cache')
+    with _mounted(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'], cache):
+        _fill(cache)
+        before = state(world.dest)
+        result = as_json(mirror(world.src, world.dest, prune=True))
+        assert result['errors'] == [{'path': cache, 'msg': REFUSED}]
+        assert state(world.dest) == before
+
+
 def test_prune_mounts_empties_the_mounted_file_system_and_keeps_its_mount_point(world):
     _mirrored(world)
     cache = os.path.join(world.dest, 'old', 'cache')
@@ -103,6 +115,20 @@ def test_a_mounted_directory_that_mirrors_a_source_directory(world):
         assert state(world.dest) == before
         allowed = as_json(mirror(world.src, world.dest, prune=True, prune_mounts=True))
         assert sorted(change_paths(allowed)) == ['data/foreign.txt', 'stale.html']
+
+
+def test_an_excluded_mount_point_inside_a_pruned_directory_stays(world):
+    """The excludes keep a mount point, and the directories holding it, as they keep any entry."""
+    _mirrored(world)
+    write(os.path.join(world.dest, 'old', 'page.html'), b'stale')
+    cache = os.path.join(world.dest, 'old', 'cache')
+    with _mounted(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'], cache):
+        _fill(cache)
+        kept = state(cache)
+        result = as_json(mirror(world.src, world.dest, prune=True, exclude=['cache']))
+        assert not result.get('failed'), result
+        assert sorted(change_paths(result)) == ['old/page.html', 'stale.html']
+        assert state(cache) == kept
 
 
 @pytest.mark.parametrize('prune_mounts', [False, True])
