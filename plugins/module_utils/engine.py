@@ -67,7 +67,7 @@ _MOUNTINFO = '/proc/self/mountinfo'
 _ESCAPED = re.compile(br'\\([0-7]{3})')
 
 
-def mounts(mountinfo=_MOUNTINFO):
+def mount_table(mountinfo=_MOUNTINFO):
     """[(mount point, file system type)] of every mount this process sees; [] where that is unknown."""
     found = []
     try:
@@ -85,7 +85,7 @@ def mounts(mountinfo=_MOUNTINFO):
 def fs_type(path, mountinfo=_MOUNTINFO):
     """File system type of the mount holding `path`, or None where unknown."""
     best, kind = '', None
-    for point, fstype in mounts(mountinfo):
+    for point, fstype in mount_table(mountinfo):
         if inside(path, point) and len(point) >= len(best):
             best, kind = point, fstype
     return kind
@@ -93,7 +93,7 @@ def fs_type(path, mountinfo=_MOUNTINFO):
 
 def mounts_inside(root, mountinfo=_MOUNTINFO):
     """The mount points strictly inside `root`, as Roots (empty where mountinfo cannot be read)."""
-    return Roots(point for point, _fstype in mounts(mountinfo) if point != root and inside(point, root))
+    return Roots(point for point, _fstype in mount_table(mountinfo) if point != root and inside(point, root))
 
 
 def _existing_dir(path, what):
