@@ -5,8 +5,8 @@
 
 The dest lock is held from planning to the end, so the run that waits plans
 what the other one left instead of applying a stale plan ("File exists").
-Each test holds the first run at its first change until the second one has
-reached the lock, so the runs really overlap.
+Each test holds the first run at its first change until the second one
+waits for the lock (as /proc/locks shows), so the runs really overlap.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -27,7 +27,7 @@ from ansible_collections.cdn.origin.plugins.module_utils.engine import mirror
 from adversarial_support import as_json, state, write
 
 WAIT = 10
-# time for the second run to go from calling flock to sleeping in it: how long the first one holds on
+# time for a run to go from calling flock to holding or waiting for the lock, where /proc/locks cannot tell
 SETTLE = 0.2
 
 
@@ -40,10 +40,26 @@ def _tree(src, version):
         os.unlink(os.path.join(src, 'd0', 'f0.txt'))
 
 
-class _Overlap:
-    """Runs `first` and `second` in threads; `first` waits at its first change until `second` is at the lock."""
+def _wait_until_blocked(path):
+    """Return once a flock request on `path` is waiting (a `->` line of /proc/locks), or after a pause."""
+    ino = os.stat(path).st_ino
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        try:
+            with open('/proc/locks') as f:
+                lines = [line.split() for line in f]
+        except OSError:
+            break
+        if any('->' in fields and fields[-3].endswith(':%d' % ino) for fields in lines):
+            return
+        time.sleep(0.01)
+    time.sleep(SETTLE)
 
-    def __init__(self, monkeypatch):
+
+class _Overlap:
+    """Runs `first` and `second` in threads; `first` waits at its first change until `second` waits for the lock."""
+
+    def __init__(self, monkeypatch, dest):
         self.second_at_lock = threading.Event()
         self.first_changing = threading.Event()
         self.results = {}
@@ -54,7 +70,7 @@ class _Overlap:
             if threading.current_thread().name == 'first' and d.parent is not None and not self.first_changing.is_set():
                 self.first_changing.set()
                 assert self.second_at_lock.wait(WAIT), 'the second run never reached the lock'
-                time.sleep(SETTLE)
+                _wait_until_blocked(dest)
             return real_apply(applier, d)
 
         def flock(fd, how):
@@ -93,7 +109,7 @@ def test_a_run_waiting_for_another_plans_what_that_one_left(shm, monkeypatch):
     _tree(src, 2)
     predicted = as_json(mirror(src, dest, check_mode=True, **options))
     assert predicted['changed']
-    overlap = _Overlap(monkeypatch)
+    overlap = _Overlap(monkeypatch, dest)
     first = overlap.thread('first', lambda: mirror(src, dest, **options))
     assert overlap.first_changing.wait(WAIT)
     second = overlap.thread('second', lambda: mirror(src, dest, **options))
@@ -110,7 +126,7 @@ def test_two_first_runs_at_once_both_succeed(shm, monkeypatch):
     """Both find dest missing; one creates and fills it, the other waits and finds nothing left to do."""
     src, dest, reference = (os.path.join(shm, name) for name in ('src', 'dest', 'reference'))
     _tree(src, 2)
-    overlap = _Overlap(monkeypatch)
+    overlap = _Overlap(monkeypatch, dest)
     configured = threading.Event()
     real_configure = engine.configure
 
