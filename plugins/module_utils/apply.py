@@ -34,10 +34,23 @@ _FD_WINDOW = 64
 FATAL_ERRNOS = frozenset((errno.ENOSPC, errno.EDQUOT, errno.EROFS))
 _NO_SYMLINKS = frozenset((errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS))
 _NO_COPY_FILE_RANGE = frozenset((errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM))
+# SEEK_DATA refused: a file system (or kernel) that cannot tell holes, copied whole instead
+_NO_SEEK_DATA = frozenset((errno.EINVAL, errno.EOPNOTSUPP, errno.ENOSYS))
 
 
 class SourceChanged(OSError):
     """The file opened for copying is not the one the plan looked at."""
+
+
+class Overtaken(Exception):
+    """Another run got to a dest this run was creating: plan again, against what that run left.
+
+    `created` is the dest root's mkdir when this run made it, else None.
+    """
+
+    def __init__(self, created):
+        super(Overtaken, self).__init__('dest created by another run')
+        self.created = created
 
 
 def _temp_name():
@@ -59,12 +72,26 @@ class Applier:
 
     # -- directory descriptors ----------------------------------------------
 
-    def _root(self):
+    def lock(self, shared=False):
+        """Lock dest until unlock(): shared for a check-mode run, which writes nothing, exclusive otherwise.
+
+        Taken before planning, so a run that waited plans what the other one
+        left instead of applying a stale plan. A flock belongs to the open
+        file description: the planning workers' copies of the descriptor,
+        closed when they exit, neither hold it longer nor release it.
+        """
+        self._root(fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+
+    def _root(self, how=fcntl.LOCK_EX):
         if not self._fds:
             # the dest root is the operator's path: links on the way to it are theirs
             fd = os.open(self.cfg.dest_real, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-            # two runs on one dest would remove each other's temporary files
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                # two runs on one dest would remove each other's temporary files
+                fcntl.flock(fd, how)
+            except BaseException:
+                os.close(fd)
+                raise
             self._fds.append(fd)
             self._dirty.append(False)
         return self._fds[0]
@@ -117,20 +144,31 @@ class Applier:
             os.close(fd)
 
     def close(self):
-        while self._fds:
+        """Flush and close every descriptor but the root's, which keeps the lock until unlock()."""
+        while len(self._fds) > 1:
             self._release(self._fds.pop(), self._dirty.pop())
+        if self._fds and self._dirty[0]:
+            self._dirty[0] = False
+            if self.cfg.fsync:
+                os.fsync(self._fds[0])
         self._parts = []
         self._current = None
         self._forget_source_dir()
+
+    def unlock(self):
+        self.close()
+        if self._fds:
+            self._dirty.pop()
+            os.close(self._fds.pop())
 
     # -- operations ---------------------------------------------------------
 
     def apply(self, d):
         if d.action == SKIP:
             return d
-        if d.parent is None:
+        if d.parent is None and d.action == MKDIR:
             return self._make_root(d)
-        fd = self._dirfd(d.parent)
+        fd = self._root() if d.parent is None else self._dirfd(d.parent)
         action = d.action
         if action == SYMLINK or action == RELINK:
             return self._link(fd, d, replace=action == RELINK)
@@ -153,8 +191,14 @@ class Applier:
         raise ValueError('cannot apply %r' % (d,))
 
     def _make_root(self, d):
-        os.mkdir(self.cfg.dest_real, _creation_mode(d.mode))
-        self._root()
+        try:
+            os.mkdir(self.cfg.dest_real, _creation_mode(d.mode))
+        except FileExistsError:
+            raise Overtaken(None)
+        # a run that found dest just made may have locked it first: then it has filled it
+        with os.scandir(self._root()) as it:
+            if next(it, None) is not None:
+                raise Overtaken(d)
         parent_fd = os.open(os.path.dirname(self.cfg.dest_real) or '/', os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
             self._dir_attrs(parent_fd, Decision(MKDIR, '', os.path.basename(self.cfg.dest_real), mode=d.mode))
@@ -290,23 +334,53 @@ class Applier:
                 continue
 
     def _copy_data(self, src, out):
-        if self._copy_file_range:
-            try:
-                while os.copy_file_range(src, out, 1 << 30):
-                    pass
-                return
-            except OSError as exc:
-                if exc.errno not in _NO_COPY_FILE_RANGE:
-                    raise
-                # offsets have moved only by what was copied: read/write carries on from there
-                self._copy_file_range = False
+        st = os.fstat(src)
+        # fewer blocks than the size needs: it has holes (cp's test), kept as holes instead of written out
+        if st.st_blocks * 512 < st.st_size and hasattr(os, 'SEEK_DATA') and self._copy_sparse(src, out):
+            return
+        self._copy_range(src, out, 0, None)
+
+    def _copy_sparse(self, src, out):
+        """Copy the data segments alone and end the copy at the source's size; False where holes cannot be found."""
+        offset = 0
         while True:
-            block = os.read(src, 1 << 20)
-            if not block:
+            try:
+                start = os.lseek(src, offset, os.SEEK_DATA)
+            except OSError as exc:
+                if exc.errno == errno.ENXIO:
+                    # no data past offset: the rest is one hole
+                    break
+                if offset == 0 and exc.errno in _NO_SEEK_DATA:
+                    return False
+                raise
+            offset = os.lseek(src, start, os.SEEK_HOLE)
+            self._copy_range(src, out, start, offset)
+        os.ftruncate(out, os.fstat(src).st_size)
+        return True
+
+    def _copy_range(self, src, out, offset, end):
+        """Copy the bytes from offset to end (None: to the end of the file) to the same offsets of out."""
+        while end is None or offset < end:
+            count = 1 << 30 if end is None else min(end - offset, 1 << 30)
+            if self._copy_file_range:
+                try:
+                    done = os.copy_file_range(src, out, count, offset, offset)
+                except OSError as exc:
+                    if exc.errno not in _NO_COPY_FILE_RANGE:
+                        raise
+                    self._copy_file_range = False
+                    continue
+            else:
+                block = os.pread(src, min(count, 1 << 20), offset)
+                done = len(block)
+                view = memoryview(block)
+                at = offset
+                while view:
+                    written = os.pwrite(out, view, at)
+                    view, at = view[written:], at + written
+            if not done:
                 return
-            view = memoryview(block)
-            while view:
-                view = view[os.write(out, view):]
+            offset += done
 
     def _rename(self, fd, temp, name):
         try:
@@ -316,10 +390,10 @@ class Applier:
             raise
 
     def _fix_attrs(self, fd, d):
-        out = os.open(d.name, _READ_FLAGS, dir_fd=fd)
+        out = os.open(d.name, _DIR_FLAGS if d.is_dir else _READ_FLAGS, dir_fd=fd)
         try:
             st = os.fstat(out)
-            if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1 or (st.st_dev, st.st_ino) != d.expect:
+            if (st.st_dev, st.st_ino) != d.expect or not d.is_dir and (not stat.S_ISREG(st.st_mode) or st.st_nlink != 1):
                 raise SourceChanged(errno.ESTALE, 'changed during the run')
             self._chown_chmod(out, d.mode)
         finally:

@@ -10,7 +10,8 @@ applied as it stands; a larger one is planned again, streaming each decision
 straight into the executor, so memory stays bounded, and either way
 prediction and action come from the same code. A second plan deletes no
 more than the first one counted, and prunes only when it is the first one
-again: what max_delete checked is what is deleted.
+again: what max_delete checked is what is deleted. The run holds the dest
+lock from its planning to its end.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -24,7 +25,7 @@ import stat
 from fractions import Fraction
 
 from ansible_collections.cdn.origin.plugins.module_utils import parallel
-from ansible_collections.cdn.origin.plugins.module_utils.apply import FATAL_ERRNOS, Applier
+from ansible_collections.cdn.origin.plugins.module_utils.apply import FATAL_ERRNOS, Applier, Overtaken
 from ansible_collections.cdn.origin.plugins.module_utils.plan import Planner, guarded
 from ansible_collections.cdn.origin.plugins.module_utils.policy import (
     Excluder, ModeSpec, Roots, display, inside, split_paths,
@@ -73,20 +74,38 @@ def _umask():
     return mask
 
 
-def fs_type(path, mountinfo='/proc/self/mountinfo'):
-    """File system type of the mount holding `path`, or None where unknown."""
-    best, kind = '', None
+_MOUNTINFO = '/proc/self/mountinfo'
+# mountinfo writes a space, tab, newline or backslash in a path as \ and three octal digits
+_ESCAPED = re.compile(br'\\([0-7]{3})')
+
+
+def mount_table(mountinfo=_MOUNTINFO):
+    """[(mount point, file system type)] of every mount this process sees; [] where that is unknown."""
+    found = []
     try:
         with open(mountinfo, 'rb') as f:
             for line in f:
                 fields = line.split()
                 sep = fields.index(b'-')
-                point = os.fsdecode(fields[4]).replace('\\040', ' ')
-                if inside(path, point) and len(point) >= len(best):
-                    best, kind = point, os.fsdecode(fields[sep + 1])
+                point = os.fsdecode(_ESCAPED.sub(lambda m: bytes((int(m.group(1), 8),)), fields[4]))
+                found.append((point, os.fsdecode(fields[sep + 1])))
     except (OSError, ValueError, IndexError):
-        return None
+        return []
+    return found
+
+
+def fs_type(path, mountinfo=_MOUNTINFO):
+    """File system type of the mount holding `path`, or None where unknown."""
+    best, kind = '', None
+    for point, fstype in mount_table(mountinfo):
+        if inside(path, point) and len(point) >= len(best):
+            best, kind = point, fstype
     return kind
+
+
+def mounts_inside(root, mountinfo=_MOUNTINFO):
+    """The mount points strictly inside `root`, as Roots (empty where mountinfo cannot be read)."""
+    return Roots(point for point, _fstype in mount_table(mountinfo) if point != root and inside(point, root))
 
 
 def _existing_dir(path, what):
@@ -109,7 +128,8 @@ def _existing_dir(path, what):
 # Every option of a mirror run and its default: the one place an option is
 # declared for the engine (the module adds its argument spec, nothing else).
 DEFAULTS = dict(within=(), link_style='absolute', prune=False, exclude=(), checksum=False, force=False, mode=None,
-                owner=None, group=None, directory_mode=None, fsync=True, max_delete=None, workers=None)
+                owner=None, group=None, directory_mode=None, fsync=True, max_delete=None, workers=None,
+                prune_mounts=False)
 
 
 def options(given):
@@ -218,6 +238,9 @@ def configure(src, dest, **given):
     cfg.allowed = Roots(tuple(within_roots.reals) + tuple(real for _path, real in cfg.sources))
     cfg.root_reals = frozenset(cfg.allowed.reals + cfg.dest_roots.reals)
     cfg.symlinks = fs_type(cfg.dest_real) not in NO_SYMLINK_FS
+    # what prune and force must not cross, found before any change
+    cfg.prune_mounts = bool(opt.prune_mounts)
+    cfg.mounts = mounts_inside(cfg.dest_real) if cfg.prune or cfg.force else Roots(())
     return cfg
 
 
@@ -355,12 +378,12 @@ def _error_list(errors):
     return [{'path': display(p), 'msg': m} for p, m in errors[:ERRORS_LIMIT]]
 
 
-def _apply_all(cfg, report, errors, planner=None, plan=None):
+def _apply_all(cfg, applier, report, errors, planner=None, plan=None):
     """Apply the kept decisions of `planner`'s `plan`, or plan again while applying.
 
-    Returns the planner, the applier and whether the removals ran. No phase
-    deletes more than the first plan counted (without one, than max_delete
-    allows in an empty dest).
+    Returns the planner and whether the removals ran. No phase deletes more
+    than the first plan counted (without one, than max_delete allows in an
+    empty dest).
     """
     again = plan is None or plan[0].kept is None or plan[1].kept is None
     if again:
@@ -369,7 +392,6 @@ def _apply_all(cfg, report, errors, planner=None, plan=None):
     else:
         entries = plan[0].kept
     budgets = (_delete_limit(cfg, 0),) * 2 if plan is None else (plan[0].deletions, plan[1].deletions)
-    applier = Applier(cfg)
     removed = False
     try:
         seen = _apply_stream(cfg, entries, applier, report, errors, budgets[0])
@@ -384,7 +406,7 @@ def _apply_all(cfg, report, errors, planner=None, plan=None):
             errors.extend(planner.errors)
     finally:
         applier.close()
-    return planner, applier, removed
+    return planner, removed
 
 
 def _removals_again(cfg, planner, plan, seen, errors):
@@ -437,26 +459,63 @@ def _planned(cfg, planner, report):
 
 def mirror(src, dest, check_mode=False, diff=False, **given):
     """Mirror `src` into `dest`; returns the module result as a dict (failed=True on failure)."""
-    cfg = report = planner = plan = None
     try:
         cfg = configure(src, dest, **given)
-        report = Report(cfg.label, diff)
+    except MirrorError as exc:
+        return _failure(exc)
+    # one run at a time on a dest, from its planning to its end (see Applier.lock)
+    applier = Applier(cfg)
+    try:
+        try:
+            return _run(cfg, applier, check_mode, diff, ())
+        except Overtaken as exc:
+            # another run created dest while this one was about to: wait for it, then plan what it left
+            cfg.dest_exists = True
+            return _run(cfg, applier, check_mode, diff, [d for d in (exc.created,) if d is not None])
+    finally:
+        applier.unlock()
+
+
+def _failure(exc):
+    return {'failed': True, 'changed': False, 'msg': exc.msg, 'errors': exc.errors}
+
+
+def _report(cfg, diff, done):
+    report = Report(cfg.label, diff)
+    for d in done:
+        report.add(d)
+    return report
+
+
+def _lock(cfg, applier, check_mode):
+    try:
+        applier.lock(shared=check_mode)
+    except OSError as exc:
+        raise MirrorError('cannot lock dest %s: %s' % (display(cfg.dest_real), exc.strerror or exc))
+
+
+def _run(cfg, applier, check_mode, diff, done):
+    """One run under the dest lock, from planning to the end; `done` is what an overtaken first attempt did."""
+    report = _report(cfg, diff, done)
+    planner = plan = None
+    try:
+        if cfg.dest_exists:
+            _lock(cfg, applier, check_mode)
         # a dest that does not exist yet has nothing to conflict with or lose:
-        # no need to plan twice
+        # no need to plan twice (a real run locks it once created, before writing into it)
         if cfg.dest_exists or check_mode:
             planner, plan = _plan_all(cfg, report)
             _check(cfg, planner, report)
     except MirrorError as exc:
-        failure = {'failed': True, 'changed': False, 'msg': exc.msg, 'errors': exc.errors}
         if check_mode and exc.preview:
             # what the guard stopped, for the operator to look at
-            return dict(_planned(cfg, planner, report), **failure)
-        return failure
+            return dict(_planned(cfg, planner, report), **_failure(exc))
+        return _failure(exc)
     if check_mode or (cfg.dest_exists and not report.changed):
         return _planned(cfg, planner, report)
-    report = Report(cfg.label, diff)
+    report = _report(cfg, diff, done)
     errors = []
-    planner, applier, removed = _apply_all(cfg, report, errors, planner, plan)
+    planner, removed = _apply_all(cfg, applier, report, errors, planner, plan)
     result = report.result(planner.unchanged, single=cfg.single is not None)
     result['warnings'] = report.warnings() + applier.warnings
     if errors:

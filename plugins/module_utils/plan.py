@@ -17,7 +17,7 @@ __metaclass__ = type
 import os
 import stat
 
-from ansible_collections.cdn.origin.plugins.module_utils.policy import TEMP_PREFIX, Roots, copy_mode, is_temp_name
+from ansible_collections.cdn.origin.plugins.module_utils.policy import TEMP_PREFIX, Roots, copy_mode, inside, is_temp_name
 
 SYMLINK = 'symlink'
 COPY = 'copy'
@@ -192,7 +192,10 @@ class Planner:
         link looping back to one of them is refused wherever it is planned.
         """
         cfg = self.cfg
-        first = [] if cfg.dest_exists else [Decision(MKDIR, None, '.', mode=self._dir_mode(), is_dir=True)]
+        if cfg.dest_exists:
+            first = self._dir_attrs(None, '.', cfg.dest_real, None)
+        else:
+            first = [Decision(MKDIR, None, '.', mode=self._dir_mode(), is_dir=True)]
         layers = [_Layer(path, real, cfg.within.contains(real)) for path, real in cfg.sources]
         return first + [('', layers, cfg.dest_exists, ())]
 
@@ -496,7 +499,7 @@ class Planner:
     def _attrs_differ(self, dst, mode):
         cfg = self.cfg
         what = []
-        if stat.S_IMODE(dst.st_mode) != mode:
+        if mode is not None and stat.S_IMODE(dst.st_mode) != mode:
             what.append('perms')
         if cfg.uid is not None and dst.st_uid != cfg.uid:
             what.append('owner')
@@ -507,12 +510,30 @@ class Planner:
     def _dir(self, parent, name, layers, de):
         child = _join(parent, name)
         if de is not None and de.is_dir(follow_symlinks=False):
+            yield from self._dir_attrs(parent, name, os.path.join(self._dest_path(parent), name), de)
             yield (child, layers, True)
             return
         if de is not None:
             yield Decision(REMOVE, parent, name, detail='replaced by a directory', repair=True)
         yield Decision(MKDIR, parent, name, mode=self._dir_mode(), is_dir=True)
         yield (child, layers, False)
+
+    def _dir_attrs(self, parent, name, path, de):
+        """[an in-place update] for an existing dest directory whose mode, owner or group is not the configured one, or [].
+
+        A run killed between a mkdir and its chown or chmod, or a chmod by
+        hand, would otherwise leave the directory wrong on every later run.
+        """
+        cfg = self.cfg
+        mode = self._dir_mode()
+        if mode is None and cfg.uid is None and cfg.gid is None:
+            return []
+        st = _named_stat(de, path) if de is not None else os.lstat(path)
+        what = self._attrs_differ(st, mode)
+        if not what:
+            return []
+        return [Decision(UPDATE, parent, name, expect=(st.st_dev, st.st_ino), mode=mode, inplace=True, is_dir=True,
+                         detail=what)]
 
     def _dir_mode(self):
         spec = self.cfg.directory_mode
@@ -524,11 +545,14 @@ class Planner:
         An empty directory loses nothing and goes without `force`.
         """
         child = _join(parent, name)
-        if not self.cfg.force and self._list_dest(child):
+        held = self._list_dest(child)
+        if held and not self.cfg.force:
             self.conflicts.append(child)
             return None
+        if self._crosses_mount(parent, name, replace=True, contents=bool(held)):
+            return None
         removals = list(self._remove_tree(parent, name))
-        if len(removals) == 1:
+        if not held:
             # the directory alone: an empty one, as a file replaced by a directory, loses nothing
             removals[0].repair = True
         return removals + [decision]
@@ -537,10 +561,41 @@ class Planner:
 
     def removals(self):
         for parent, name, is_dir in self._prune:
+            if self._crosses_mount(parent, name, replace=False, contents=True):
+                continue
             if is_dir:
                 yield from self._remove_tree(parent, name, keep=self.cfg.excluded)
-            else:
+            elif not self._is_mount(parent, name):
                 yield Decision(REMOVE, parent, name)
+
+    def _crosses_mount(self, parent, name, replace, contents):
+        """Whether dest/parent/name must stay for a file system mounted inside dest; the run then fails naming it.
+
+        A mount point cannot be removed, so neither it nor a directory holding
+        one can make way for a file or a link (`replace`); what a mounted file
+        system holds (`contents`) is removed only with prune_mounts, the mount
+        point itself never. Mount points further down are checked as the
+        removal walk meets them, after the excludes.
+        """
+        cfg = self.cfg
+        if not cfg.mounts:
+            return False
+        path = os.path.join(self._dest_path(parent), name)
+        for point in cfg.mounts.reals:
+            if replace and inside(point, path):
+                why = 'a file system is mounted here: it cannot make way for a file or link'
+            elif contents and not cfg.prune_mounts and inside(path, point):
+                why = 'a file system is mounted here: prune and force remove nothing on it (prune_mounts: true allows it)'
+            else:
+                continue
+            if (point, why) not in self.errors:
+                self.errors.append((point, why))
+            return True
+        return False
+
+    def _is_mount(self, parent, name):
+        mounts = self.cfg.mounts
+        return bool(mounts) and os.path.join(self._dest_path(parent), name) in mounts.reals
 
     def _list_dest(self, rel):
         path = self._dest_path(rel)
@@ -558,9 +613,10 @@ class Planner:
         """Children before their directory, never following a symlink.
 
         Entries matching `keep` (the excludes, when pruning) stay, and so do
-        the directories holding them, as rsync's --delete leaves them.
+        the directories holding them, as rsync's --delete leaves them. So do
+        mount points, emptied with prune_mounts (the run fails without it).
         """
-        stack = [[parent, name, iter(self._list_dest(_join(parent, name))), False]]
+        stack = [[parent, name, iter(self._list_dest(_join(parent, name))), self._is_mount(parent, name)]]
         while stack:
             frame = stack[-1]
             top_parent, top_name, children, kept = frame
@@ -575,6 +631,10 @@ class Planner:
                     yield Decision(REMOVE, top_parent, top_name, is_dir=True)
             elif keep is not None and keep(_join(here, child[0]), child[0]):
                 frame[3] = True
+            elif self._is_mount(here, child[0]):
+                frame[3] = True
+                if not self._crosses_mount(here, child[0], replace=False, contents=True) and child[1]:
+                    stack.append([here, child[0], iter(self._list_dest(_join(here, child[0]))), True])
             elif child[1]:
                 stack.append([here, child[0], iter(self._list_dest(_join(here, child[0]))), False])
             else:

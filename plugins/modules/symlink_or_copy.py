@@ -34,6 +34,8 @@ description:
     stops there, so it reports exactly the RV(changes) the next real run performs. A O(dest) that does not exist
     yet has nothing to lose, and is planned and written in one pass.
   - Without O(mode), a copy keeps the permission bits of its source except setuid and setgid.
+  - A sparse source keeps its holes in the copy, as C(cp) does by default; only its data segments are written
+    (found with C(SEEK_DATA)/C(SEEK_HOLE); where the file system cannot tell, the file is copied whole).
   - When the file system of O(dest) refuses symlinks (vfat, exFAT), files are copied instead, with a warning.
 author:
   - cdn.origin maintainers (@cdn-origin)
@@ -84,8 +86,23 @@ options:
       - Symlinks are never followed while removing. Pruning runs last, and not at all when anything failed
         earlier in the run, nor when a run too large to keep its plan in memory finds the trees changed
         between its two plans (the task fails; run it again).
+      - Prune does not cross file systems, see O(prune_mounts).
     type: bool
     default: false
+  prune_mounts:
+    description:
+      - Whether O(prune) and O(force) may remove what lies on a file system mounted inside O(dest) (bind mounts
+        included; mount points are read from C(/proc/self/mountinfo) when the run starts).
+      - With V(false), a run that would remove anything on such a file system, or the mount point itself, fails
+        naming the mount point, before anything is changed (check mode fails the same way). Copies and links are
+        still written into a mounted directory that mirrors a source directory.
+      - With V(true), what the mounted file system holds is pruned like the rest of O(dest), but the mount point
+        itself is kept (it cannot be removed while mounted), and so are the directories holding it. A mount point
+        where a file or link must go fails the run either way.
+      - To keep a mounted directory out of the mirror altogether, list it in O(exclude).
+    type: bool
+    default: false
+    version_added: 0.2.0
   exclude:
     description:
       - Glob patterns (C(fnmatch) style, C(*) also matches C(/)) matched against the relative path and
@@ -110,8 +127,11 @@ options:
     default: false
   directory_mode:
     description:
-      - Mode of the directories this module creates, octal or symbolic. Existing directories are left as
-        they are. Without it, the system default (umask) applies.
+      - Mode of O(dest) and of its directories, octal or symbolic (a symbolic mode applies to the umask's
+        default, as for a directory created now). Directories this module creates get it at creation; an existing
+        one with another mode is fixed in place (action V(update)), so a run killed between a mkdir and its
+        chmod, or a chmod by hand, is repaired by the next run.
+      - Without it, created directories get the system default (umask) and existing ones keep their mode.
     type: raw
   fsync:
     description:
@@ -135,10 +155,17 @@ options:
         first plan counted, and fails before its removals when the trees changed between the two plans.
     type: raw
 notes:
-  - O(owner), O(group) and O(mode) apply to copies (created or existing) and to directories this module
-    creates; symlinks keep the owner of the process. SELinux contexts and file attributes
+  - O(owner) and O(group) apply to copies and to O(dest) and its directories, created or existing (an existing
+    one is fixed in place, action V(update)); O(mode) applies to copies. Symlinks keep the owner of the process. SELinux contexts and file attributes
     (O(seuser), O(serole), O(setype), O(selevel), O(attributes)) are not supported and fail the task when set.
   - Writes are always atomic; O(unsafe_writes) is ignored.
+  - Runs on one O(dest) take turns. A run takes an advisory lock (C(flock)) on the O(dest) directory before
+    planning and holds it to its end, so a run that waited plans what the other left, and reports only what it
+    changed itself. A check-mode run takes the lock shared, so check-mode runs overlap; a real run waits for them
+    and they for it. A O(dest) that does not exist yet is locked as soon as it is created; a run that finds it
+    created by another run meanwhile waits for that run and then plans against the result. The lock creates
+    nothing; in single-file mode it is taken on the directory that holds the file. Other writers that do not
+    take it (a C(cp), another tool) are not kept out.
   - Runs on the managed host with the Python standard library only.
   - When O(dest) exists, and in check mode, the read-only planning pass forks one process per CPU the task
     may use (at most 8) to read the trees; they write nothing and exit before any change is made.
@@ -226,9 +253,10 @@ RETURN = r'''
 summary:
   description:
     - Counts of what was done (or would be, in check mode).
-    - V(updated) counts existing entries replaced or fixed (actions V(update) and V(relink)); V(unchanged)
-      counts files and links that were already right; V(removed) counts every removal, repairs (a stale
-      temporary file) included, not only the deletions O(max_delete) counts.
+    - V(updated) counts existing entries replaced or fixed (actions V(update) and V(relink)), directories
+      whose mode, owner or group was fixed included; V(unchanged) counts files and links that were already right;
+      V(removed) counts every removal, repairs (a stale temporary file) included, not only the deletions
+      O(max_delete) counts.
   returned: success; in check mode also when O(max_delete) stops the run
   type: dict
   sample: {symlinked: 1200, copied: 37, updated: 2, unchanged: 0, removed: 1, skipped: 1, directories_created: 40}
@@ -302,6 +330,7 @@ def main():
             exclude=dict(type='list', elements='str', default=[]),
             checksum=dict(type='bool', default=False),
             force=dict(type='bool', default=False),
+            prune_mounts=dict(type='bool', default=False),
             directory_mode=dict(type='raw'),
             fsync=dict(type='bool', default=True),
             max_delete=dict(type='raw'),

@@ -23,7 +23,9 @@ import time
 
 from ansible_collections.cdn.origin.plugins.module_utils.engine import mirror
 
-from adversarial_support import as_json, state, temps, write
+import pytest
+
+from adversarial_support import as_json, change_paths, state, temps, write
 
 DIRS = 30
 FILES_PER_DIR = 100
@@ -134,3 +136,53 @@ def test_kill_minus_nine_then_rerun(shm):
     assert (again['changed'], again['changes']) == (False, []), again['changes'][:10]
     print('%d kills, %d mid-run, %d temporary files left behind, full run %.2f s'
           % (KILLS, interrupted, leftovers, full_run))
+
+
+# Killed at the chown of the n-th directory it creates: after its mkdir, before its owner and mode are set.
+_KILLED_AT_CHOWN = r'''
+import os, signal, stat, sys
+from ansible_collections.cdn.origin.plugins.module_utils.engine import mirror
+src, dest, nth = sys.argv[1], sys.argv[2], int(sys.argv[3])
+fchown = os.fchown
+dirs = []
+os.umask(0o022)
+
+def dying_fchown(fd, uid, gid):
+    if stat.S_ISDIR(os.fstat(fd).st_mode):
+        dirs.append(fd)
+        if len(dirs) == nth:
+            os.kill(os.getpid(), signal.SIGKILL)
+    return fchown(fd, uid, gid)
+
+os.fchown = dying_fchown
+mirror(src, dest, owner=65534, group=65534, directory_mode='0775')
+'''
+
+
+@pytest.mark.parametrize('nth, rel', [(1, '.'), (2, 'sub')], ids=['dest', 'subdirectory'])
+def test_kill_between_mkdir_and_chown_is_repaired_by_the_next_run(shm, nth, rel):
+    """owner/group/directory_mode of a directory a killed run created are set by the next run, not left wrong."""
+    if os.geteuid() != 0:
+        pytest.skip('needs root, to give directories to another owner')
+    src, dest = os.path.join(shm, 'src'), os.path.join(shm, 'dest')
+    write(os.path.join(src, 'a.txt'), b'a')
+    write(os.path.join(src, 'sub', 'deeper', 'b.txt'), b'b')
+    options = dict(owner=65534, group=65534, directory_mode='0775')
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    child = subprocess.run([sys.executable, '-c', _KILLED_AT_CHOWN, src, dest, str(nth)], env=env, check=False)
+    assert child.returncode == -signal.SIGKILL
+    st = os.stat(os.path.join(dest, rel))
+    # what the kill left: the mkdir's mode under the umask, the run's own owner
+    assert (stat.S_IMODE(st.st_mode), st.st_uid) == (0o755, os.geteuid())
+    predicted = as_json(mirror(src, dest, check_mode=True, diff=True, **options))
+    assert rel in change_paths(predicted), predicted['changes']
+    assert '~ update  %s/ (perms, owner, group)' % rel in predicted['diff']['prepared']
+    result = as_json(mirror(src, dest, diff=True, **options))
+    assert not result.get('failed'), result
+    assert (result['changes'], result['diff']) == (predicted['changes'], predicted['diff'])
+    for top, dirs, _files in os.walk(dest):
+        for path in [top] + [os.path.join(top, name) for name in dirs]:
+            st = os.stat(path)
+            assert (stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid) == (0o775, 65534, 65534), path
+    again = as_json(mirror(src, dest, **options))
+    assert (again['changed'], again['changes']) == (False, [])

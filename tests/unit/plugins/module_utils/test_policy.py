@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from ansible_collections.cdn.origin.plugins.module_utils.engine import fs_type
+from ansible_collections.cdn.origin.plugins.module_utils.engine import fs_type, mounts_inside
 from ansible_collections.cdn.origin.plugins.module_utils.policy import (
     Excluder, ModeSpec, Roots, copy_mode, display, is_temp_name, split_paths,
 )
@@ -106,3 +106,16 @@ def test_fs_type_picks_longest_mount(tmp_path):
     assert fs_type('/mnt/usbx', str(info)) == 'ext4'
     assert fs_type('/mnt/my disk/x', str(info)) == 'exfat'
     assert fs_type('/x', str(tmp_path / 'missing')) is None
+
+
+def test_mounts_inside_dest_come_from_mountinfo_with_escaped_names(tmp_path):
+    info = tmp_path / 'mountinfo'
+    info.write_text(
+        '22 1 8:1 / / rw - ext4 /dev/sda1 rw\n'
+        '30 22 8:1 / /srv/www rw - ext4 /dev/sda1 rw\n'
+        '31 30 0:5 / /srv/www/cache rw shared:1 - tmpfs tmpfs rw\n'
+        '32 30 8:1 /data /srv/www/a\\011tab\\134back\\040space rw - ext4 /dev/sda1 rw\n'
+        '33 22 0:6 / /srv/www-other rw - tmpfs tmpfs rw\n')
+    # dest itself is no mount point inside dest; a sibling sharing its prefix is not inside it
+    assert mounts_inside('/srv/www', str(info)).reals == ('/srv/www/a\ttab\\back space', '/srv/www/cache')
+    assert not mounts_inside('/srv/www', str(tmp_path / 'missing'))

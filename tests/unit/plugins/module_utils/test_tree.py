@@ -112,7 +112,8 @@ def test_mode_and_owner_changes_fix_attributes_in_place(site, run):
     run()
     inode = os.lstat(str(site / 'origin/css/site.css')).st_ino
     result = run(mode='0600', owner=65534, group=65534)
-    assert _actions(result) == [('css/site.css', 'update')]
+    # the directories take the owner and group too
+    assert _actions(result) == [('.', 'update'), ('css', 'update'), ('css/site.css', 'update'), ('img', 'update')]
     assert '(perms, owner, group)' in result['diff']['prepared']
     st = os.lstat(str(site / 'origin/css/site.css'))
     assert (stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, st.st_ino) == (0o600, 65534, 65534, inode)
@@ -130,12 +131,26 @@ def test_hard_linked_copy_is_rewritten_not_chmodded(site, run, tmp_path):
     assert os.stat(outside).st_ino != os.stat(str(site / 'origin/css/site.css')).st_ino
 
 
-def test_directory_mode_applies_to_created_directories_only(site, run, tmp_path):
+def test_directory_mode_and_owner_repair_existing_directories(site, run, tmp_path):
+    """dest and its directories get the configured attributes, created or not: a chmod by hand is undone."""
     os.makedirs(str(tmp_path / 'origin/css'))
     os.chmod(str(tmp_path / 'origin/css'), 0o700)
-    run(directory_mode='0750')
+    options = dict(directory_mode='0750', owner=65534)
+    predicted = run(check_mode=True, **options)
+    result = run(**options)
+    assert (predicted['changes'], predicted['diff']) == (result['changes'], result['diff'])
+    assert _actions(result)[:2] == [('.', 'update'), ('css', 'update')]
+    assert '~ update  css/ (perms, owner)' in result['diff']['prepared']
+    for rel in ('', 'css', 'img'):
+        st = os.stat(str(tmp_path / 'origin' / rel))
+        assert (stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid) == (0o750, 65534, 0), rel
+    assert run(**options)['changed'] is False
+    os.chmod(str(tmp_path / 'origin/img'), 0o755)
+    assert _actions(run(**options)) == [('img', 'update')]
     assert stat.S_IMODE(os.stat(str(tmp_path / 'origin/img')).st_mode) == 0o750
-    assert stat.S_IMODE(os.stat(str(tmp_path / 'origin/css')).st_mode) == 0o700
+    # without directory_mode, owner or group an existing directory is left as it is
+    os.chmod(str(tmp_path / 'origin/img'), 0o700)
+    assert run()['changed'] is False
 
 
 def test_relative_links_resolve_to_the_checked_real_path(site, run):
