@@ -344,7 +344,7 @@ def _delete_limit(cfg, dest_entries):
 
 def _check(cfg, planner, report):
     if planner.errors:
-        raise MirrorError('cannot read the trees, nothing was changed: %s'
+        raise MirrorError('planning failed, nothing was changed: %s'
                           % '; '.join('%s: %s' % (display(p), m) for p, m in planner.errors[:ERRORS_LIMIT]),
                           errors=_error_list(planner.errors))
     if planner.conflicts:
