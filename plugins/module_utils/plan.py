@@ -14,10 +14,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
 import os
 import stat
 
-from ansible_collections.cdn.origin.plugins.module_utils.policy import TEMP_PREFIX, Roots, copy_mode, is_temp_name
+from ansible_collections.cdn.origin.plugins.module_utils.policy import TEMP_PREFIX, Roots, copy_mode, inside, is_temp_name
 
 SYMLINK = 'symlink'
 COPY = 'copy'
@@ -34,6 +35,13 @@ _TARGET_DIRS_CACHED = 256
 # Real paths of directories, for the parents of the ones above.
 _REALS_CACHED = 4096
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+# Links followed while resolving one source link at most, as the kernel allows (ELOOP past it).
+_MAX_HOPS = 40
+# Below a followed directory link, how many times each real directory may be
+# entered through further links (see Planner._classify): a directory shared
+# by a few places is mirrored at each, a fan-out of links cannot multiply the
+# tree without end.
+LINKED_ENTRIES = 8
 
 
 class Decision:
@@ -69,15 +77,18 @@ class _Layer:
 
     `fd` is open only while its directory is being planned: links are read
     relative to it, so the kernel resolves one name instead of a whole path.
+    `scope` is the relative path of the outermost followed directory link on
+    the way here, None when no link was followed.
     """
 
-    __slots__ = ('path', 'real', 'within', 'fd')
+    __slots__ = ('path', 'real', 'within', 'fd', 'scope')
 
-    def __init__(self, path, real, within):
+    def __init__(self, path, real, within, scope=None):
         self.path = path
         self.real = real
         self.within = within
         self.fd = None
+        self.scope = scope
 
 
 class _File:
@@ -98,16 +109,19 @@ class _File:
 
 
 class _TargetDir:
-    """A directory that source links point into: its real path (as a prefix), listing and containment."""
+    """A directory that source links point into: its real path (as a prefix), listing and containment.
 
-    __slots__ = ('prefix', 'entries', 'within', 'allowed', 'in_dest')
+    `via` is the first path inside dest met while resolving it (see Planner._walk), or None.
+    """
 
-    def __init__(self, real, entries, cfg):
+    __slots__ = ('prefix', 'entries', 'within', 'allowed', 'via')
+
+    def __init__(self, real, via, entries, cfg):
         self.prefix = _child_real(real, '')
         self.entries = entries
         self.within = cfg.within.contains(real)
         self.allowed = cfg.allowed.contains(real)
-        self.in_dest = cfg.dest_roots.contains(real)
+        self.via = via
 
 
 class _LstatEntry:
@@ -164,6 +178,8 @@ class Planner:
         self._active = set()
         self._heads = {}
         self._reals = {}
+        self._rel = ''
+        self._entered = {}
 
     # -- the walk ---------------------------------------------------------
 
@@ -258,6 +274,7 @@ class Planner:
 
     def _plan_entries(self, rel, merged, dest_fd, dest_entries, items):
         add = items.append
+        self._rel = rel
         excluded = self.cfg.excluded
         for name in sorted(merged):
             if excluded is not None and excluded(_join(rel, name), name):
@@ -349,7 +366,7 @@ class Planner:
                     # reached through a followed link to a directory holding dest: never mirror dest into itself
                     return 'skip', 'this directory is dest itself (%s)' % real
                 return 'dir', _Layer(_child_real(layer.path, entry.name), real,
-                                     layer.within or self.cfg.within.contains(real))
+                                     layer.within or self.cfg.within.contains(real), layer.scope)
             return 'skip', _describe(entry.stat(follow_symlinks=False).st_mode)
         except OSError as exc:
             return 'skip', 'cannot be read: %s' % (exc.strerror or exc)
@@ -360,60 +377,134 @@ class Planner:
         joined = target if target.startswith('/') else _child_real(layer.real, target)
         cut = joined.rfind('/')
         tail = joined[cut + 1:]
+        head = joined[:cut] or '/'
         if tail and tail != '.' and tail != '..':
-            head = joined[:cut] or '/'
             where = self._heads.get(head) or self._target_dir(head)
             found = where.entries.get(tail)
             if found is not None and found.is_file(follow_symlinks=False):
                 real = where.prefix + tail
                 if real not in self.cfg.root_reals:
                     # the directory's containment is the file's, roots themselves aside
-                    refused = _refused(real, where.in_dest, where.allowed)
+                    refused = _refused(real, where.via, where.allowed)
                     if refused:
                         return 'skip', refused
                     return 'file', _File(real, where.within, found)
         try:
-            real = os.path.realpath(joined)
-            st = os.lstat(real)
+            real, st, via = self._walk(tail, *self._real_dir(head))
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return 'skip', 'symlink loop (%s)' % joined
             return 'skip', 'dangling symlink (%s): %s' % (joined, exc.strerror)
-        return self._classify(real, st, joined)
+        refused = _refused(real, via, self.cfg.allowed.contains(real))
+        if refused:
+            return 'skip', refused
+        return self._classify(layer, entry.name, real, st)
 
     def _target_dir(self, head):
         """List a directory links point into, for `_follow` to look up (it checks the cache first)."""
         if len(self._heads) >= _TARGET_DIRS_CACHED:
             self._heads.clear()
-        real = self._real_dir(head)
+        entries = {}
         try:
-            with os.scandir(real) as it:
-                entries = {e.name: e for e in it}
+            real, via = self._real_dir(head)
+            if via is None:
+                with os.scandir(real) as it:
+                    entries = {e.name: e for e in it}
         except OSError:
-            entries = {}
-        where = self._heads[head] = _TargetDir(real, entries, self.cfg)
+            # a missing directory: `_follow` finds nothing here and says why
+            real, via = head, None
+        where = self._heads[head] = _TargetDir(real, via, entries, self.cfg)
         return where
 
     def _real_dir(self, path):
-        """os.path.realpath for a directory, one lstat instead of one per component: parents are cached."""
-        real = self._reals.get(path)
-        if real is None:
+        """(real path, via) of a directory, as `_walk` finds them, in one lstat instead of one per component.
+
+        The directories met on the way are cached; the ones not yet known are
+        climbed in a loop, not by recursion, however deep the path.
+        """
+        known = self._reals.get(path)
+        if known is not None:
+            return known
+        below = []
+        while True:
             parent, _sep, last = path.rpartition('/')
             try:
                 plain = parent and last not in ('', '.', '..') and not stat.S_ISLNK(os.lstat(path).st_mode)
             except OSError:
                 plain = False
-            real = _child_real(self._real_dir(parent), last) if plain else os.path.realpath(path)
-            if len(self._reals) >= _REALS_CACHED:
-                self._reals.clear()
-            self._reals[path] = real
-        return real
+            if not plain:
+                real, _st, via = self._walk(path, '/', None)
+                self._remember(path, (real, via))
+                break
+            below.append((path, last))
+            path = parent
+            known = self._reals.get(path)
+            if known is not None:
+                real, via = known
+                break
+        in_dest = self.cfg.dest_roots.contains
+        while below:
+            path, last = below.pop()
+            real = _child_real(real, last)
+            if via is None and in_dest(real):
+                via = real
+            self._remember(path, (real, via))
+        return real, via
 
-    def _classify(self, real, st, joined):
+    def _remember(self, path, known):
+        if len(self._reals) >= _REALS_CACHED:
+            self._reals.clear()
+        self._reals[path] = known
+
+    def _walk(self, rest, real, via):
+        """Resolve `rest`, a path relative to the real directory `real`, as the kernel does.
+
+        A component and a link at a time, in a loop (no recursion, whatever
+        the source holds), at most _MAX_HOPS links. Returns (real path, its
+        lstat, via): `via` is the first path inside dest met on the way, where
+        the walk stops (lstat None). A link is refused when any step of its
+        resolution enters dest, not only its end: what dest holds (the
+        module's own links) changes from run to run, and so would the answer.
+        """
+        if via is not None:
+            return real, None, via
+        in_dest = self.cfg.dest_roots.contains
+        pending = rest.split('/')
+        pending.reverse()
+        st = None
+        hops = 0
+        while pending:
+            part = pending.pop()
+            if not part or part == '.':
+                continue
+            if part == '..':
+                real = real.rpartition('/')[0] or '/'
+                st = None
+                continue
+            here = _child_real(real, part)
+            if in_dest(here):
+                return here, None, here
+            st = os.lstat(here)
+            if not stat.S_ISLNK(st.st_mode):
+                real = here
+                continue
+            hops += 1
+            if hops > _MAX_HOPS:
+                raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), here)
+            target = os.readlink(here)
+            if target.startswith('/'):
+                real = '/'
+            more = target.split('/')
+            more.reverse()
+            pending.extend(more)
+            st = None
+        if st is None:
+            st = os.lstat(real)
+        return real, st, None
+
+    def _classify(self, layer, name, real, st):
+        """What a followed link leads to, its containment already checked."""
         cfg = self.cfg
-        if stat.S_ISLNK(st.st_mode):
-            return 'skip', 'symlink loop (%s)' % joined
-        refused = _refused(real, cfg.dest_roots.contains(real), cfg.allowed.contains(real))
-        if refused:
-            return 'skip', refused
         if stat.S_ISREG(st.st_mode):
             return 'file', _File(real, cfg.within.contains(real), st=st)
         if stat.S_ISDIR(st.st_mode):
@@ -421,8 +512,32 @@ class Planner:
             around = Roots((real,))
             if any(around.contains(active) for active in self._active):
                 return 'skip', 'symlink loop back to %s' % real
-            return 'dir', _Layer(real, real, cfg.within.contains(real))
+            return self._enter(layer, name, real)
         return 'skip', 'symlink to %s (%s)' % (_describe(st.st_mode), real)
+
+    def _enter(self, layer, name, real):
+        """A followed directory link, unless it fans out.
+
+        Below the outermost followed directory link on the way from the root
+        (its scope), each real directory is entered through links at most
+        LINKED_ENTRIES times, counted in walk order. The count depends only on
+        the entries inside that one link's subtree, which one process always
+        plans whole (parallel.py never splits it), so serial, forked and
+        check-mode runs decide alike. Links in the source trees themselves
+        (no followed link above them) are not counted: there are only as many
+        as the source has entries.
+        """
+        scope = layer.scope
+        if scope is None:
+            scope = _join(self._rel, name)
+        else:
+            key = (scope, real)
+            seen = self._entered.get(key, 0)
+            if seen >= LINKED_ENTRIES:
+                return 'skip', ('symlink fan-out: %s is already entered %d times through links below %s'
+                                % (real, seen, scope))
+            self._entered[key] = seen + 1
+        return 'dir', _Layer(real, real, self.cfg.within.contains(real), scope)
 
     # -- decisions ---------------------------------------------------------
 
@@ -602,10 +717,10 @@ def _named_stat(entry, path):
         raise OSError(exc.errno, exc.strerror, path)
 
 
-def _refused(real, in_dest, allowed):
-    """Why a source link to `real` must not be followed, or None."""
-    if in_dest:
-        return 'symlink resolves into dest (%s)' % real
+def _refused(real, via, allowed):
+    """Why a source link to `real` (through `via` in dest, or None) must not be followed, or None."""
+    if via is not None:
+        return 'symlink resolves into dest (%s)' % (real if inside(real, via) else 'through ' + via)
     if not allowed:
         return 'symlink points outside every source and within root (%s)' % real
     return None
