@@ -42,6 +42,13 @@ _MAX_HOPS = 40
 # by a few places is mirrored at each, a fan-out of links cannot multiply the
 # tree without end.
 LINKED_ENTRIES = 8
+# The seconds file systems clamp a modification time to (dropping the
+# nanoseconds) when it lies beyond what their inodes hold: 32-bit times
+# (ext2/3, ext4 with 128-byte inodes, XFS without bigtime), ext4's extra
+# bits (2446-05-10), XFS bigtime (2486-07-02); and 1901-12-13 below.
+_TIME_MAX = frozenset((2 ** 31 - 1, 15032385535, 16299260415))
+_TIME_MIN = frozenset((-2 ** 31,))
+_NS = 1000000000
 
 
 class Decision:
@@ -592,7 +599,9 @@ class Planner:
             return 'size'
         if self.cfg.checksum:
             return '' if _same_content(src.real, dest_path) else 'checksum'
-        return 'mtime' if dst.st_mtime_ns != st.st_mtime_ns else ''
+        if dst.st_mtime_ns == st.st_mtime_ns or _stored_as(st.st_mtime_ns, dst.st_mtime_ns):
+            return ''
+        return 'mtime'
 
     def _attrs_differ(self, dst, mode):
         cfg = self.cfg
@@ -715,6 +724,20 @@ def _named_stat(entry, path):
         return entry.stat(follow_symlinks=False)
     except OSError as exc:
         raise OSError(exc.errno, exc.strerror, path)
+
+
+def _stored_as(src_ns, dst_ns):
+    """Whether `dst_ns` is what a file system that clamps times stores for a source mtime of `src_ns`.
+
+    A copy is given its source's mtime; where dest cannot hold it, the kernel
+    stores the bound instead (seconds only), so the copy's mtime is that bound
+    with 0 ns while the source's lies beyond it. Counting that as equal keeps
+    a rerun from copying the file again every time.
+    """
+    if dst_ns % _NS:
+        return False
+    bounds = _TIME_MAX if src_ns > dst_ns else _TIME_MIN
+    return dst_ns // _NS in bounds
 
 
 def _refused(real, via, allowed):
