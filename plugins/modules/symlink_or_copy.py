@@ -25,6 +25,8 @@ description:
     is created or deleted.
   - Source symlinks whose real target lies outside every source root and every O(within) root, dangling
     links, link loops, FIFOs, sockets and devices are skipped with a warning and listed in RV(skipped_entries).
+    So are links whose resolution passes through O(dest) at any step (what O(dest) holds changes from run to
+    run), and chains of more than 40 links, which the kernel refuses too.
   - When O(dest) exists, the whole tree is planned before anything is written. Conflicts, unreadable sources
     and O(max_delete) fail the task at that point, with nothing changed. Check mode runs the same planner and
     stops there, so it reports exactly the RV(changes) the next real run performs. A O(dest) that does not exist
@@ -41,6 +43,9 @@ options:
         directory merging only with directories. Typical use is an original tree plus a tree of modified files.
       - A source directory that is a symlink to a place inside a source root or a O(within) root is descended
         into, its files mirrored one by one, with loop protection.
+      - Below such a link, each real directory is entered through further links at most 8 times (counted in walk
+        order below the outermost followed link); past that a link is skipped with a warning naming the fan-out,
+        so links fanning out (each level linking twice to the next) cannot multiply the tree without end.
       - Symlinks in the given paths themselves are followed.
     type: raw
     required: true
@@ -84,7 +89,9 @@ options:
   checksum:
     description:
       - By default a copy is up to date when its size and modification time match the source (copies keep
-        the source's modification time).
+        the source's modification time). Where the file system of O(dest) cannot hold the source's time (ext4
+        keeps times from 1901 to 2446), the kernel stores its bound instead, and a copy at such a bound (32-bit,
+        ext4 or XFS bigtime limits, whole seconds) with the source beyond it counts as matching.
       - With V(true), contents are compared instead, and a copy whose content is equal is left alone.
     type: bool
     default: false
