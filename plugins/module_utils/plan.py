@@ -37,9 +37,10 @@ SKIP = 'skip'
 _TARGET_DIRS_CACHED = 256
 # Real paths of directories, for the parents of the ones above.
 _REALS_CACHED = 4096
-# Names kept from those listings, in all: a larger directory is not kept
-# (its links cost an lstat each), so memory stays flat however wide it is.
-_TARGET_NAMES_CACHED = 1 << 16
+# Names of regular files kept from link-target listings, in all: a larger
+# directory is not kept (its links cost an lstat each), so memory stays flat
+# however wide it is.
+_TARGET_NAMES_CACHED = 1 << 14
 # Decisions a level holds at most before the first of its subdirectories:
 # past it they are yielded while the level is still being planned, so a
 # directory of a million new files streams them instead of holding them.
@@ -48,7 +49,7 @@ _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 # Links followed while resolving one source link at most, as the kernel allows (ELOOP past it).
 _MAX_HOPS = 40
 # Below a followed directory link, how many times each real directory may be
-# entered through further links (see Planner._classify): a directory shared
+# entered through further links (see Planner._enter): a directory shared
 # by a few places is mirrored at each, a fan-out of links cannot multiply the
 # tree without end.
 LINKED_ENTRIES = 8
