@@ -340,12 +340,14 @@ class Planner:
         """Plan one level: yields decisions early (see _plan_level), returns the ones held."""
         items = []
         add = items.append
-        streaming = True
+        chunk = _LEVEL_CHUNK
         self._rel = rel
         excluded = self.cfg.excluded
         only_in_dest = []
         dest_bits = len(layers) * _BITS
         sources = (1 << dest_bits) - 1
+        # most trees have one layer: resolved here, without a call per name
+        single = layers[0] if len(layers) == 1 else None
         for name in sorted(merged):
             code = merged[name]
             if not code & sources:
@@ -354,13 +356,20 @@ class Planner:
             if excluded is not None and excluded(_join(rel, name), name):
                 continue
             de = _Entry(name, code >> dest_bits, dest_fd) if code > sources else None
-            kind, source = self._resolve_chain(layers, code, name)
+            if name.startswith(TEMP_PREFIX) and is_temp_name(name):
+                kind, source = 'skip', 'the name is reserved for temporary files'
+            elif single is not None:
+                kind, source = self._resolve(single, name, code & _MASK)
+                if kind == 'dir':
+                    source = [source]
+            else:
+                kind, source = self._resolve_chain(layers, code, name)
             if kind == 'file':
                 decisions = self._file(rel, name, source, de, dest_fd)
                 if decisions:
                     items.extend(decisions)
             elif kind == 'dir':
-                streaming = False
+                chunk = None
                 items.extend(self._dir(rel, name, source, de))
             else:
                 add(Decision(SKIP, rel, name, detail=source))
@@ -368,7 +377,7 @@ class Planner:
                     # whatever dest holds under this name (an older mirror, a planted link)
                     # mirrors nothing any more
                     self._prune.append((rel, name, de.is_dir(follow_symlinks=False)))
-            if streaming and len(items) >= _LEVEL_CHUNK:
+            if chunk is not None and len(items) >= chunk:
                 yield from items
                 del items[:]
         for name in only_in_dest:
@@ -424,11 +433,6 @@ class Planner:
 
     def _resolve_chain(self, layers, code, name):
         """The winning (last) layer's entry; for a directory, every layer's directory behind it."""
-        if name.startswith(TEMP_PREFIX) and is_temp_name(name):
-            return 'skip', 'the name is reserved for temporary files'
-        if len(layers) == 1:
-            found, source = self._resolve(layers[0], name, code & _MASK)
-            return (found, [source]) if found == 'dir' else (found, source)
         dirs = []
         for index in range(len(layers) - 1, -1, -1):
             kind = code >> index * _BITS & _MASK
