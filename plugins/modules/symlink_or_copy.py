@@ -128,7 +128,8 @@ notes:
   - Runs on the managed host with the Python standard library only.
   - When O(dest) exists, and in check mode, the read-only planning pass forks one process per CPU the task
     may use (at most 8) to read the trees; they write nothing and exit before any change is made.
-    The result is the one a single process would reach, in the same order.
+    The result is the one a single process would reach, in the same order. A tree that does not branch within
+    its first 8 levels is planned by one process, and so is each subtree reached through a followed directory link.
 seealso:
   - module: ansible.builtin.copy
   - module: ansible.builtin.file
