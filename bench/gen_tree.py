@@ -13,9 +13,11 @@ the module must copy them.
     ROOT/touch.list                       1% of build's files, NUL-separated
     ROOT/tree.json                        parameters and counts
 
-Directories number about 2% of the files, in three levels. The same
-`--files` and `--seed` always give the same names, sizes, contents and
-mtimes, and a tree already generated with the same parameters is reused.
+Directories number about 2% of the files, in three levels; with `--flat`
+every file lies in `build/` itself (and `htdocs/`), one directory as wide
+as the tree. The same `--files`, `--seed` and `--flat` always give the same
+names, sizes, contents and mtimes, and a tree already generated with the
+same parameters is reused.
 """
 
 import argparse
@@ -53,15 +55,15 @@ def plan_dirs(rng, count):
     return dirs
 
 
-def generate(root, files, seed, outside):
+def generate(root, files, seed, outside, flat=False):
     rng = random.Random(seed)
     pool = rng.randbytes(MAX_SIZE * 8)
-    dirs = plan_dirs(rng, max(1, round(files * DIR_SHARE)))
+    dirs = [""] if flat else plan_dirs(rng, max(1, round(files * DIR_SHARE)))
     htdocs = os.path.join(root, "htdocs")
     build = os.path.join(root, "build")
     for rel in dirs:
-        os.makedirs(os.path.join(htdocs, rel))
-        os.makedirs(os.path.join(build, rel))
+        os.makedirs(os.path.join(htdocs, rel), exist_ok=flat)
+        os.makedirs(os.path.join(build, rel), exist_ok=flat)
 
     def write(path, size):
         start = rng.randrange(len(pool) - size)
@@ -92,6 +94,7 @@ def generate(root, files, seed, outside):
         "files": files,
         "seed": seed,
         "outside": outside,
+        "flat": flat,
         "directories": len(dirs),
         "symlinks": linked,
         "regular": len(copied),
@@ -106,14 +109,17 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--outside", type=float, default=0.10,
                         help="share of build files that are regular files (copied)")
+    parser.add_argument("--flat", action="store_true",
+                        help="every file in one directory instead of three levels")
     args = parser.parse_args(argv)
     root = os.path.abspath(args.root)
     stamp = os.path.join(root, "tree.json")
-    wanted = {"files": args.files, "seed": args.seed, "outside": args.outside}
+    wanted = {"files": args.files, "seed": args.seed, "outside": args.outside, "flat": args.flat}
     if os.path.exists(stamp):
         with open(stamp) as handle:
             found = json.load(handle)
-        if {key: found.get(key) for key in wanted} == wanted:
+        # stamps from before --flat existed are of trees that are not flat
+        if {key: found.get(key, False) for key in wanted} == wanted:
             print("reusing %s (%d files)" % (root, args.files))
             return 0
         shutil.rmtree(root)
@@ -122,7 +128,7 @@ def main(argv=None):
     print("generating %s: %d files, seed %d, %.0f%% outside within"
           % (root, args.files, args.seed, args.outside * 100))
     os.makedirs(root)
-    info = generate(root, args.files, args.seed, args.outside)
+    info = generate(root, args.files, args.seed, args.outside, args.flat)
     # Written last: a half-generated tree has no stamp and is regenerated.
     with open(stamp, "w") as handle:
         json.dump(info, handle, indent=1)

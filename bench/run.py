@@ -37,9 +37,10 @@ SCENARIOS = ("first", "noop", "touch", "check")
 NEEDS_DEST_DIR = ("lndir", "stow")
 MODES = {
     # runs per tree size; the loop idiom's tree sizes (a one-file tree
-    # measures its fixed cost) and runs
-    "quick": {"sizes": {1000: 3}, "loop": ((1, 10), 1)},
-    "full": {"sizes": {1000: 10, 10000: 5, 100000: 10}, "loop": ((1, 1000), 1)},
+    # measures its fixed cost) and runs; the entries of the one wide
+    # directory whose peak RSS is measured (0: none)
+    "quick": {"sizes": {1000: 3}, "loop": ((1, 10), 1), "wide": 0},
+    "full": {"sizes": {1000: 10, 10000: 5, 100000: 10}, "loop": ((1, 1000), 1), "wide": 200000},
 }
 
 
@@ -49,9 +50,10 @@ def sh(*commands):
 
 
 class Tree:
-    def __init__(self, workdir, files):
+    def __init__(self, workdir, files, flat=False):
         self.files = files
-        self.root = os.path.join(workdir, "trees", str(files))
+        self.flat = flat
+        self.root = os.path.join(workdir, "trees", "%d%s" % (files, "-flat" if flat else ""))
         self.src = os.path.join(self.root, "build")
         self.within = os.path.join(self.root, "htdocs")
         self.touch = shlex.join(["xargs", "-0", "-a", os.path.join(self.root, "touch.list"),
@@ -59,7 +61,7 @@ class Tree:
 
     def generate(self):
         subprocess.run([PYTHON, os.path.join(BENCH, "gen_tree.py"), self.root,
-                        "--files", str(self.files)], check=True)
+                        "--files", str(self.files)] + (["--flat"] if self.flat else []), check=True)
         with open(os.path.join(self.root, "tree.json")) as handle:
             return json.load(handle)
 
@@ -275,6 +277,9 @@ def main(argv=None):
                         help="the cdn.origin checkout to time (default: this one)")
     parser.add_argument("--sizes", help="comma-separated file counts instead of the mode's")
     parser.add_argument("--only", help="comma-separated contenders to time (default: all)")
+    parser.add_argument("--wide", type=int,
+                        help="entries of the one wide directory whose peak RSS is measured "
+                        "(default: the mode's; 0: none)")
     parser.add_argument("--keep", action="store_true",
                         help="keep this run's directory of trees and mirrors")
     args = parser.parse_args(argv)
@@ -311,13 +316,22 @@ def main(argv=None):
 
     started = time.time()
     results = {"mode": args.mode, "machine": machine(workdir), "load_start": os.getloadavg(),
-               "trees": {}, "timings": [], "rss": {}, "loop": None}
+               "trees": {}, "timings": [], "rss": {}, "rss_wide": None, "loop": None}
     for files, runs in sorted(sizes.items()):
         tree = Tree(workdir, files)
         results["trees"][str(files)] = tree.generate()
         results["timings"] += time_tree(tree, runs, collections, workdir, raw, only)
         if not only or {"engine", "module"} <= only:
             results["rss"][str(files)] = peak_rss(tree, collections, workdir)
+        if not args.keep:
+            shutil.rmtree(tree.root)
+
+    wide = mode["wide"] if args.wide is None else args.wide
+    if wide and (not only or {"engine", "module"} <= only):
+        # a flat directory is what costs memory: one level's listings are held at once
+        tree = Tree(workdir, wide, flat=True)
+        tree.generate()
+        results["rss_wide"] = dict(peak_rss(tree, collections, workdir), entries=wide)
         if not args.keep:
             shutil.rmtree(tree.root)
 

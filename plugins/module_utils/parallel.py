@@ -31,6 +31,10 @@ FANOUT = 4
 # Decisions and subtrees held here before forking at most; past it the tree
 # is split as it stands, so a huge flat directory costs no memory.
 FRONTIER_LIMIT = 20000
+# Levels planned here at most before forking: a tree that has not split into
+# two subtrees by then (a single deep chain) is planned by this process alone,
+# as a serial walk is, instead of a level at a time here first.
+FRONTIER_LEVELS = 8
 BATCH = 512
 # Subtrees are queued in at most this many chunks: their numbers fit the one
 # page a pipe is guaranteed to hold, so queueing them never blocks.
@@ -70,21 +74,30 @@ def _is_task(item):
 
 
 def _frontier(planner, want):
-    """Plan level after level until there are `want` subtrees left, or they are all planned."""
+    """Plan level after level until there are `want` subtrees left, they are all planned, or FRONTIER_LEVELS are.
+
+    A subtree below a followed directory link is left whole: the fan-out
+    count (Planner._enter) is taken in its walk order, by one process.
+    """
     items = planner.start()
-    while True:
+    for _level in range(FRONTIER_LEVELS):
         tasks = sum(1 for item in items if _is_task(item))
-        if not tasks or tasks >= want or len(items) > FRONTIER_LIMIT:
-            return items
+        if tasks >= want or len(items) > FRONTIER_LIMIT or not any(_splittable(item) for item in items):
+            break
         expanded = []
         for item in items:
-            if _is_task(item):
+            if _splittable(item):
                 inner = planner.level(item)
                 expanded.append(_Notes(planner.take_notes()))
                 expanded.extend(inner)
             else:
                 expanded.append(item)
         items = expanded
+    return items
+
+
+def _splittable(item):
+    return _is_task(item) and all(layer.scope is None for layer in item[1])
 
 
 def _in_order(planner, items, plan_subtree):

@@ -4,16 +4,20 @@
 """The planner: sources + dest -> a stream of decisions. It never writes.
 
 The walk holds one sorted directory listing per level and no more, so memory
-stays flat however large the tree is. Real paths are derived from the parent
-directory's real path (known once per directory) instead of calling
-`os.path.realpath` per file; only symlinks are resolved, and their parent
-directories' real paths are cached.
+stays flat however large the tree is, and a listing is its names and a few
+bits each, so a wide directory costs little more than its names. Real paths
+are derived from the parent directory's real path (known once per directory)
+instead of calling `os.path.realpath` per file; only symlinks are resolved,
+a component at a time in a loop, and their parent directories' real paths
+are cached.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
+import itertools
 import os
 import stat
 
@@ -33,7 +37,36 @@ SKIP = 'skip'
 _TARGET_DIRS_CACHED = 256
 # Real paths of directories, for the parents of the ones above.
 _REALS_CACHED = 4096
+# Names of regular files kept from link-target listings, in all: a larger
+# directory is not kept (its links cost an lstat each), so memory stays flat
+# however wide it is.
+_TARGET_NAMES_CACHED = 1 << 14
+# Decisions a level holds at most before the first of its subdirectories:
+# past it they are yielded while the level is still being planned, so a
+# directory of a million new files streams them instead of holding them.
+_LEVEL_CHUNK = 1024
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+# Links followed while resolving one source link at most, as the kernel allows (ELOOP past it).
+_MAX_HOPS = 40
+# Below a followed directory link, how many times each real directory may be
+# entered through further links (see Planner._enter): a directory shared
+# by a few places is mirrored at each, a fan-out of links cannot multiply the
+# tree without end.
+LINKED_ENTRIES = 8
+# The seconds file systems clamp a modification time to (dropping the
+# nanoseconds) when it lies beyond what their inodes hold: 32-bit times
+# (ext2/3, ext4 with 128-byte inodes, XFS without bigtime), ext4's extra
+# bits (2446-05-10), XFS bigtime (2486-07-02); and 1901-12-13 below.
+_TIME_MAX = frozenset((2 ** 31 - 1, 15032385535, 16299260415))
+_TIME_MIN = frozenset((-2 ** 31,))
+_NS = 1000000000
+# What a directory listing tells of an entry without a stat call. A level's
+# listings are held as one small int per name (see Planner._merge): 3 bits
+# for each source layer, then 3 for dest, instead of a DirEntry per name and
+# tree; an _Entry is made for a dest name only while it is planned.
+_FILE, _DIR, _LINK, _OTHER = 1, 2, 3, 4
+_BITS = 3
+_MASK = 7
 
 
 class Decision:
@@ -79,15 +112,49 @@ class _Layer:
 
     `fd` is open only while its directory is being planned: links are read
     relative to it, so the kernel resolves one name instead of a whole path.
+    `scope` is the relative path of the outermost followed directory link on
+    the way here, None when no link was followed.
     """
 
-    __slots__ = ('path', 'real', 'within', 'fd')
+    __slots__ = ('path', 'real', 'within', 'fd', 'scope')
 
-    def __init__(self, path, real, within):
+    def __init__(self, path, real, within, scope=None):
         self.path = path
         self.real = real
         self.within = within
         self.fd = None
+        self.scope = scope
+
+
+class _Entry:
+    """The DirEntry subset the decisions use, for one name of a listing held as kinds; it never follows a link."""
+
+    __slots__ = ('name', 'kind', 'fd')
+
+    def __init__(self, name, kind, fd):
+        self.name = name
+        self.kind = kind
+        self.fd = fd
+
+    def is_symlink(self):
+        return self.kind == _LINK
+
+    def is_dir(self, follow_symlinks=False):
+        return self.kind == _DIR
+
+    def is_file(self, follow_symlinks=False):
+        return self.kind == _FILE
+
+    def stat(self, follow_symlinks=False):
+        return os.stat(self.name, dir_fd=self.fd, follow_symlinks=False)
+
+
+def _kind(entry):
+    if entry.is_symlink():
+        return _LINK
+    if entry.is_file(follow_symlinks=False):
+        return _FILE
+    return _DIR if entry.is_dir(follow_symlinks=False) else _OTHER
 
 
 class _File:
@@ -103,21 +170,31 @@ class _File:
 
     def stat(self):
         if self._st is None:
-            self._st = _named_stat(self._entry, self.real)
+            self._st = os.lstat(self.real) if self._entry is None else _named_stat(self._entry, self.real)
         return self._st
 
 
 class _TargetDir:
-    """A directory that source links point into: its real path (as a prefix), listing and containment."""
+    """A directory that source links point into: its real path (as a prefix), regular files and containment.
 
-    __slots__ = ('prefix', 'entries', 'within', 'allowed', 'in_dest')
+    `via` is the first path inside dest met while resolving it (see Planner._walk), or None.
+    """
 
-    def __init__(self, real, entries, cfg):
+    __slots__ = ('prefix', 'files', 'within', 'allowed', 'via')
+
+    def __init__(self, real, via, files, cfg):
         self.prefix = _child_real(real, '')
-        self.entries = entries
+        self.files = files
         self.within = cfg.within.contains(real)
         self.allowed = cfg.allowed.contains(real)
-        self.in_dest = cfg.dest_roots.contains(real)
+        self.via = via
+
+    def holds(self, name):
+        """Whether `name` is a regular file here, for a directory too large to keep its listing: one lstat."""
+        try:
+            return stat.S_ISREG(os.lstat(self.prefix + name).st_mode)
+        except OSError:
+            return False
 
 
 class _LstatEntry:
@@ -176,6 +253,9 @@ class Planner:
         self._active = set()
         self._heads = {}
         self._reals = {}
+        self._rel = ''
+        self._entered = {}
+        self._target_names = 0
 
     # -- the walk ---------------------------------------------------------
 
@@ -242,8 +322,9 @@ class Planner:
     def _directory(self, rel, layers, dest_exists):
         """One directory level: yields Decisions, and (rel, layers, dest_exists) to descend.
 
-        The level is planned whole, with its directories open, before anything
-        is yielded: no descriptor stays open below it, however deep the tree.
+        The level is planned whole, with its directories open, before any
+        subdirectory is yielded: no descriptor stays open below it, however
+        deep the tree.
         """
         reals = [layer.real for layer in layers]
         self._active.update(reals)
@@ -253,15 +334,14 @@ class Planner:
             self._active.difference_update(reals)
 
     def _plan_level(self, rel, layers, dest_exists):
-        items = []
+        """The level's decisions before its first subdirectory may stream out with its directories open
+        (see _LEVEL_CHUNK); the rest comes once they are closed, so nothing below is planned meanwhile."""
         dest_fd = None
         try:
             merged = self._merge(layers)
             if dest_exists:
-                dest_fd, dest_entries = self._scan_dest(rel)
-            else:
-                dest_entries = {}
-            self._plan_entries(rel, merged, dest_fd, dest_entries, items)
+                dest_fd = self._scan_dest(rel, layers, merged)
+            items = yield from self._plan_entries(rel, layers, merged, dest_fd)
         finally:
             for layer in layers:
                 if layer.fd is not None:
@@ -269,22 +349,42 @@ class Planner:
                     layer.fd = None
             if dest_fd is not None:
                 os.close(dest_fd)
-        return items
+        yield from items
 
-    def _plan_entries(self, rel, merged, dest_fd, dest_entries, items):
+    def _plan_entries(self, rel, layers, merged, dest_fd):
+        """Plan one level: yields decisions early (see _plan_level), returns the ones held."""
+        items = []
         add = items.append
+        chunk = _LEVEL_CHUNK
+        self._rel = rel
         excluded = self.cfg.excluded
+        only_in_dest = []
+        dest_bits = len(layers) * _BITS
+        sources = (1 << dest_bits) - 1
+        # most trees have one layer: resolved here, without a call per name
+        single = layers[0] if len(layers) == 1 else None
         for name in sorted(merged):
-            if excluded is not None and excluded(_join(rel, name), name):
-                dest_entries.pop(name, None)
+            code = merged[name]
+            if not code & sources:
+                only_in_dest.append(name)
                 continue
-            de = dest_entries.pop(name, None)
-            kind, source = self._resolve_chain(merged[name], name)
+            if excluded is not None and excluded(_join(rel, name), name):
+                continue
+            de = _Entry(name, code >> dest_bits, dest_fd) if code > sources else None
+            if name.startswith(TEMP_PREFIX) and is_temp_name(name):
+                kind, source = 'skip', 'the name is reserved for temporary files'
+            elif single is not None:
+                kind, source = self._resolve(single, name, code & _MASK)
+                if kind == 'dir':
+                    source = [source]
+            else:
+                kind, source = self._resolve_chain(layers, code, name)
             if kind == 'file':
                 decisions = self._file(rel, name, source, de, dest_fd)
                 if decisions:
                     items.extend(decisions)
             elif kind == 'dir':
+                chunk = None
                 items.extend(self._dir(rel, name, source, de))
             else:
                 add(Decision(SKIP, rel, name, detail=source))
@@ -292,145 +392,233 @@ class Planner:
                     # whatever dest holds under this name (an older mirror, a planted link)
                     # mirrors nothing any more
                     self._prune.append((rel, name, de.is_dir(follow_symlinks=False)))
-        for name in sorted(dest_entries):
-            de = dest_entries[name]
+            if chunk is not None and len(items) >= chunk:
+                yield from items
+                del items[:]
+        for name in only_in_dest:
+            de = _Entry(name, merged[name] >> dest_bits, dest_fd)
             if is_temp_name(name) and not de.is_dir(follow_symlinks=False):
                 add(Decision(REMOVE, rel, name, detail='stale temporary file', repair=True))
             elif self.cfg.prune and (excluded is None or not excluded(_join(rel, name), name)):
                 self._prune.append((rel, name, de.is_dir(follow_symlinks=False)))
+        return items
 
     def _merge(self, layers):
-        """name -> chain of (layer, DirEntry), the last layer first."""
+        """name -> the kinds of its entries (see _Entry): layer i's at bit 3i, dest's (added by _scan_dest) above."""
         merged = {}
-        for layer in layers:
+        for index, layer in enumerate(layers):
+            bits = index * _BITS
             try:
                 layer.fd = os.open(layer.path, _DIR_FLAGS)
                 with os.scandir(layer.fd) as it:
                     # a comprehension for the first layer, the only one of most trees: the walk's hottest loop
                     if merged:
+                        get = merged.get
                         for entry in it:
-                            merged[entry.name] = (layer, entry, merged.get(entry.name))
+                            merged[entry.name] = get(entry.name, 0) | _kind(entry) << bits
                     else:
-                        merged = {entry.name: (layer, entry, None) for entry in it}
+                        # links inline: most entries of a release tree are
+                        merged = {entry.name: _LINK if entry.is_symlink() else _kind(entry) for entry in it}
             except OSError as exc:
                 self._error(layer.path, exc)
         return merged
 
-    def _scan_dest(self, rel):
+    def _scan_dest(self, rel, layers, merged):
+        """Add dest's kinds to `merged`; returns dest's descriptor, for readlink and stat."""
         path = self._dest_path(rel)
         fd = None
         try:
             # below the root, dest directories are real ones: never follow a link planted since
             fd = os.open(path, _DIR_FLAGS | os.O_NOFOLLOW)
+            get = merged.get
+            bits = len(layers) * _BITS
+            listed = 0
             with os.scandir(fd) as it:
-                listing = {entry.name: entry for entry in it}
-            self.dest_entries += len(listing)
-            return fd, listing
+                # a name already there keeps its string: one copy of it for both trees
+                for entry in it:
+                    name = entry.name
+                    merged[name] = get(name, 0) | (_LINK if entry.is_symlink() else _kind(entry)) << bits
+                    listed += 1
+            self.dest_entries += listed
         except OSError as exc:
             self._error(path, exc)
-            return fd, {}
+        return fd
 
     def _dest_path(self, rel):
         return os.path.join(self.cfg.dest_real, rel) if rel else self.cfg.dest_real
 
     # -- sources -----------------------------------------------------------
 
-    def _resolve_chain(self, chain, name):
-        """The winning layer's entry; for a directory, every layer's directory behind it."""
-        layer, entry, earlier = chain
-        if name.startswith(TEMP_PREFIX) and is_temp_name(name):
-            return 'skip', 'the name is reserved for temporary files'
-        kind, source = self._resolve(layer, entry)
-        if kind != 'dir':
-            return kind, source
-        dirs = [source]
-        while earlier is not None:
-            layer, entry, earlier = earlier
-            more_kind, more = self._resolve(layer, entry)
-            if more_kind != 'dir':
-                break
-            dirs.append(more)
+    def _resolve_chain(self, layers, code, name):
+        """The winning (last) layer's entry; for a directory, every layer's directory behind it."""
+        dirs = []
+        for index in range(len(layers) - 1, -1, -1):
+            kind = code >> index * _BITS & _MASK
+            if not kind:
+                continue
+            layer = layers[index]
+            found, source = self._resolve(layer, name, kind)
+            if found != 'dir':
+                if dirs:
+                    break
+                return found, source
+            dirs.append(source)
         dirs.reverse()
         return 'dir', dirs
 
-    def _resolve(self, layer, entry):
+    def _resolve(self, layer, name, kind):
         """('file', _File) | ('dir', _Layer) | ('skip', reason) for one source entry."""
         try:
-            if entry.is_symlink():
-                return self._follow(layer, entry)
-            if entry.is_file(follow_symlinks=False):
-                return 'file', _File(_child_real(layer.real, entry.name), layer.within, entry=entry)
-            if entry.is_dir(follow_symlinks=False):
-                real = _child_real(layer.real, entry.name)
+            if kind == _LINK:
+                return self._follow(layer, name)
+            if kind == _FILE:
+                return 'file', _File(_child_real(layer.real, name), layer.within, entry=_Entry(name, kind, layer.fd))
+            if kind == _DIR:
+                real = _child_real(layer.real, name)
                 if real == self.cfg.dest_real:
                     # reached through a followed link to a directory holding dest: never mirror dest into itself
                     return 'skip', 'this directory is dest itself (%s)' % real
-                return 'dir', _Layer(_child_real(layer.path, entry.name), real,
-                                     layer.within or self.cfg.within.contains(real))
-            return 'skip', _describe(entry.stat(follow_symlinks=False).st_mode)
+                return 'dir', _Layer(_child_real(layer.path, name), real,
+                                     layer.within or self.cfg.within.contains(real), layer.scope)
+            return 'skip', _describe(os.stat(name, dir_fd=layer.fd, follow_symlinks=False).st_mode)
         except OSError as exc:
             return 'skip', 'cannot be read: %s' % (exc.strerror or exc)
 
-    def _follow(self, layer, entry):
+    def _follow(self, layer, name):
         """Resolve a source symlink and decide whether it may be followed at all."""
-        target = os.readlink(entry.name, dir_fd=layer.fd)
+        target = os.readlink(name, dir_fd=layer.fd)
         joined = target if target.startswith('/') else _child_real(layer.real, target)
         cut = joined.rfind('/')
         tail = joined[cut + 1:]
+        head = joined[:cut] or '/'
         if tail and tail != '.' and tail != '..':
-            head = joined[:cut] or '/'
             where = self._heads.get(head) or self._target_dir(head)
-            found = where.entries.get(tail)
-            if found is not None and found.is_file(follow_symlinks=False):
+            files = where.files
+            if (tail in files) if files is not None else where.holds(tail):
                 real = where.prefix + tail
                 if real not in self.cfg.root_reals:
                     # the directory's containment is the file's, roots themselves aside
-                    refused = _refused(real, where.in_dest, where.allowed)
+                    refused = _refused(real, where.via, where.allowed)
                     if refused:
                         return 'skip', refused
-                    return 'file', _File(real, where.within, found)
+                    return 'file', _File(real, where.within)
         try:
-            real = os.path.realpath(joined)
-            st = os.lstat(real)
+            real, st, via = self._walk(tail, *self._real_dir(head))
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return 'skip', 'symlink loop (%s)' % joined
             return 'skip', 'dangling symlink (%s): %s' % (joined, exc.strerror)
-        return self._classify(real, st, joined)
+        refused = _refused(real, via, self.cfg.allowed.contains(real))
+        if refused:
+            return 'skip', refused
+        return self._classify(layer, name, real, st)
 
     def _target_dir(self, head):
         """List a directory links point into, for `_follow` to look up (it checks the cache first)."""
-        if len(self._heads) >= _TARGET_DIRS_CACHED:
+        if len(self._heads) >= _TARGET_DIRS_CACHED or self._target_names >= _TARGET_NAMES_CACHED:
             self._heads.clear()
-        real = self._real_dir(head)
+            self._target_names = 0
+        files = frozenset()
         try:
-            with os.scandir(real) as it:
-                entries = {e.name: e for e in it}
+            real, via = self._real_dir(head)
+            if via is None:
+                files = _regular_files(real)
         except OSError:
-            entries = {}
-        where = self._heads[head] = _TargetDir(real, entries, self.cfg)
+            # a missing directory: `_follow` finds nothing here and says why
+            real, via = head, None
+        self._target_names += len(files or ())
+        where = self._heads[head] = _TargetDir(real, via, files, self.cfg)
         return where
 
     def _real_dir(self, path):
-        """os.path.realpath for a directory, one lstat instead of one per component: parents are cached."""
-        real = self._reals.get(path)
-        if real is None:
+        """(real path, via) of a directory, as `_walk` finds them, in one lstat instead of one per component.
+
+        The directories met on the way are cached; the ones not yet known are
+        climbed in a loop, not by recursion, however deep the path.
+        """
+        known = self._reals.get(path)
+        if known is not None:
+            return known
+        below = []
+        while True:
             parent, _sep, last = path.rpartition('/')
             try:
                 plain = parent and last not in ('', '.', '..') and not stat.S_ISLNK(os.lstat(path).st_mode)
             except OSError:
                 plain = False
-            real = _child_real(self._real_dir(parent), last) if plain else os.path.realpath(path)
-            if len(self._reals) >= _REALS_CACHED:
-                self._reals.clear()
-            self._reals[path] = real
-        return real
+            if not plain:
+                real, _st, via = self._walk(path, '/', None)
+                self._remember(path, (real, via))
+                break
+            below.append((path, last))
+            path = parent
+            known = self._reals.get(path)
+            if known is not None:
+                real, via = known
+                break
+        in_dest = self.cfg.dest_roots.contains
+        while below:
+            path, last = below.pop()
+            real = _child_real(real, last)
+            if via is None and in_dest(real):
+                via = real
+            self._remember(path, (real, via))
+        return real, via
 
-    def _classify(self, real, st, joined):
+    def _remember(self, path, known):
+        if len(self._reals) >= _REALS_CACHED:
+            self._reals.clear()
+        self._reals[path] = known
+
+    def _walk(self, rest, real, via):
+        """Resolve `rest`, a path relative to the real directory `real`, as the kernel does.
+
+        A component and a link at a time, in a loop (no recursion, whatever
+        the source holds), at most _MAX_HOPS links. Returns (real path, its
+        lstat, via): `via` is the first path inside dest met on the way, where
+        the walk stops (lstat None). A link is refused when any step of its
+        resolution enters dest, not only its end: what dest holds (the
+        module's own links) changes from run to run, and so would the answer.
+        """
+        if via is not None:
+            return real, None, via
+        in_dest = self.cfg.dest_roots.contains
+        pending = rest.split('/')
+        pending.reverse()
+        st = None
+        hops = 0
+        while pending:
+            part = pending.pop()
+            if not part or part == '.':
+                continue
+            if part == '..':
+                real = real.rpartition('/')[0] or '/'
+                st = None
+                continue
+            here = _child_real(real, part)
+            if in_dest(here):
+                return here, None, here
+            st = os.lstat(here)
+            if not stat.S_ISLNK(st.st_mode):
+                real = here
+                continue
+            hops += 1
+            if hops > _MAX_HOPS:
+                raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), here)
+            target = os.readlink(here)
+            if target.startswith('/'):
+                real = '/'
+            more = target.split('/')
+            more.reverse()
+            pending.extend(more)
+            st = None
+        if st is None:
+            st = os.lstat(real)
+        return real, st, None
+
+    def _classify(self, layer, name, real, st):
+        """What a followed link leads to, its containment already checked."""
         cfg = self.cfg
-        if stat.S_ISLNK(st.st_mode):
-            return 'skip', 'symlink loop (%s)' % joined
-        refused = _refused(real, cfg.dest_roots.contains(real), cfg.allowed.contains(real))
-        if refused:
-            return 'skip', refused
         if stat.S_ISREG(st.st_mode):
             return 'file', _File(real, cfg.within.contains(real), st=st)
         if stat.S_ISDIR(st.st_mode):
@@ -438,8 +626,32 @@ class Planner:
             around = Roots((real,))
             if any(around.contains(active) for active in self._active):
                 return 'skip', 'symlink loop back to %s' % real
-            return 'dir', _Layer(real, real, cfg.within.contains(real))
+            return self._enter(layer, name, real)
         return 'skip', 'symlink to %s (%s)' % (_describe(st.st_mode), real)
+
+    def _enter(self, layer, name, real):
+        """A followed directory link, unless it fans out.
+
+        Below the outermost followed directory link on the way from the root
+        (its scope), each real directory is entered through links at most
+        LINKED_ENTRIES times, counted in walk order. The count depends only on
+        the entries inside that one link's subtree, which one process always
+        plans whole (parallel.py never splits it), so serial, forked and
+        check-mode runs decide alike. Links in the source trees themselves
+        (no followed link above them) are not counted: there are only as many
+        as the source has entries.
+        """
+        scope = layer.scope
+        if scope is None:
+            scope = _join(self._rel, name)
+        else:
+            key = (scope, real)
+            seen = self._entered.get(key, 0)
+            if seen >= LINKED_ENTRIES:
+                return 'skip', ('symlink fan-out: %s is already entered %d times through links below %s'
+                                % (real, seen, scope))
+            self._entered[key] = seen + 1
+        return 'dir', _Layer(real, real, self.cfg.within.contains(real), scope)
 
     # -- decisions ---------------------------------------------------------
 
@@ -494,7 +706,9 @@ class Planner:
             return 'size'
         if self.cfg.checksum:
             return '' if _same_content(src.real, dest_path) else 'checksum'
-        return 'mtime' if dst.st_mtime_ns != st.st_mtime_ns else ''
+        if dst.st_mtime_ns == st.st_mtime_ns or _stored_as(st.st_mtime_ns, dst.st_mtime_ns):
+            return ''
+        return 'mtime'
 
     def _attrs_differ(self, dst, mode):
         cfg = self.cfg
@@ -667,6 +881,19 @@ class Planner:
         self.errors.append((path, exc.strerror or str(exc)))
 
 
+def _regular_files(real):
+    """The names of the regular files in directory `real`; None past _TARGET_NAMES_CACHED."""
+    files = set()
+    with os.scandir(real) as it:
+        while True:
+            chunk = list(itertools.islice(it, 4096))
+            if not chunk:
+                return files
+            files.update([entry.name for entry in chunk if entry.is_file(follow_symlinks=False)])
+            if len(files) > _TARGET_NAMES_CACHED:
+                return None
+
+
 def guarded(decisions, errors, label):
     """A walk, ended with an error instead of a traceback when the tree changes under it."""
     try:
@@ -683,10 +910,24 @@ def _named_stat(entry, path):
         raise OSError(exc.errno, exc.strerror, path)
 
 
-def _refused(real, in_dest, allowed):
-    """Why a source link to `real` must not be followed, or None."""
-    if in_dest:
-        return 'symlink resolves into dest (%s)' % real
+def _stored_as(src_ns, dst_ns):
+    """Whether `dst_ns` is what a file system that clamps times stores for a source mtime of `src_ns`.
+
+    A copy is given its source's mtime; where dest cannot hold it, the kernel
+    stores the bound instead (seconds only), so the copy's mtime is that bound
+    with 0 ns while the source's lies beyond it. Counting that as equal keeps
+    a rerun from copying the file again every time.
+    """
+    if dst_ns % _NS:
+        return False
+    bounds = _TIME_MAX if src_ns > dst_ns else _TIME_MIN
+    return dst_ns // _NS in bounds
+
+
+def _refused(real, via, allowed):
+    """Why a source link to `real` (through `via` in dest, or None) must not be followed, or None."""
+    if via is not None:
+        return 'symlink resolves into dest (%s)' % (real if inside(real, via) else 'through ' + via)
     if not allowed:
         return 'symlink points outside every source and within root (%s)' % real
     return None

@@ -25,6 +25,8 @@ description:
     is created or deleted.
   - Source symlinks whose real target lies outside every source root and every O(within) root, dangling
     links, link loops, FIFOs, sockets and devices are skipped with a warning and listed in RV(skipped_entries).
+    So are links whose resolution passes through O(dest) at any step (what O(dest) holds changes from run to
+    run), and chains of more than 40 links, which the kernel refuses too.
   - Options are checked before anything is written. An empty or blank O(dest), O(src) entry or O(within) entry
     fails the task (an empty path would be the working directory), and so does a O(within) entry that is not
     an absolute path to an existing directory, a O(dest) that is a symlink to nothing, and an O(owner) or
@@ -47,6 +49,9 @@ options:
         directory merging only with directories. Typical use is an original tree plus a tree of modified files.
       - A source directory that is a symlink to a place inside a source root or a O(within) root is descended
         into, its files mirrored one by one, with loop protection.
+      - Below such a link, each real directory is entered through further links at most 8 times (counted in walk
+        order below the outermost followed link); past that a link is skipped with a warning naming the fan-out,
+        so links fanning out (each level linking twice to the next) cannot multiply the tree without end.
       - Symlinks in the given paths themselves are followed.
       - An empty or blank entry fails the task.
     type: raw
@@ -113,7 +118,9 @@ options:
   checksum:
     description:
       - By default a copy is up to date when its size and modification time match the source (copies keep
-        the source's modification time).
+        the source's modification time). Where the file system of O(dest) cannot hold the source's time (ext4
+        keeps times from 1901 to 2446), the kernel stores its bound instead, and a copy at such a bound (32-bit,
+        ext4 or XFS bigtime limits, whole seconds) with the source beyond it counts as matching.
       - With V(true), contents are compared instead, and a copy whose content is equal is left alone.
     type: bool
     default: false
@@ -169,7 +176,8 @@ notes:
   - Runs on the managed host with the Python standard library only.
   - When O(dest) exists, and in check mode, the read-only planning pass forks one process per CPU the task
     may use (at most 8) to read the trees; they write nothing and exit before any change is made.
-    The result is the one a single process would reach, in the same order.
+    The result is the one a single process would reach, in the same order. A tree that does not branch within
+    its first 8 levels is planned by one process, and so is each subtree reached through a followed directory link.
 seealso:
   - module: ansible.builtin.copy
   - module: ansible.builtin.file

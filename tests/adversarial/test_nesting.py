@@ -77,3 +77,22 @@ def test_source_link_to_a_directory_holding_dest_does_not_mirror_dest_into_itsel
     assert sorted(entries(dest)) == [b'page.html', b'up', b'up/other', b'up/other/o.html']
     again = as_json(mirror(world.src, dest, **options))
     assert (again['changed'], again['changes']) == (False, [{'path': 'up/dest', 'action': 'skip'}])
+
+
+@pytest.mark.parametrize('target', ['../dest/page.html', '../dest/../src/page.html', '../destlink/page.html'],
+                         ids=['through-own-link', 'through-dest-and-out', 'through-a-link-to-dest'])
+def test_source_link_through_dest_is_skipped_on_every_run(world, target):
+    """src/alias -> ../dest/page.html: dangling on the first run, then dest/page.html is the module's own link.
+
+    Whatever dest holds, a resolution that passes through it is refused, on every run alike.
+    """
+    write(os.path.join(world.src, 'page.html'), b'page')
+    link(world.dest, world.path('destlink'))
+    link(target, os.path.join(world.src, 'alias'))
+    options = dict(within=[world.src], fsync=False)
+    for run in ('first', 'second', 'third'):
+        result = as_json(mirror(world.src, world.dest, **options))
+        assert not result.get('failed'), (run, result['msg'])
+        assert 'symlink resolves into dest' in skipped(result).get('alias', ''), (run, result['skipped_entries'])
+        assert sorted(os.listdir(world.dest)) == ['page.html'], run
+        assert result['changed'] == (run == 'first'), (run, result['changes'])

@@ -11,6 +11,7 @@ import shutil
 import pytest
 
 from ansible_collections.cdn.origin.plugins.module_utils import parallel
+from ansible_collections.cdn.origin.plugins.module_utils.plan import Planner
 
 
 @pytest.fixture
@@ -144,3 +145,48 @@ def test_one_worker_per_cpu_at_most_eight(monkeypatch):
     assert parallel.worker_count() == 1
     monkeypatch.setattr(os, 'sched_getaffinity', lambda pid: set(range(64)), raising=False)
     assert parallel.worker_count() == 8
+
+
+def test_a_single_deep_chain_is_planned_without_forking(tmp_path, write, run, monkeypatch):
+    """A tree that does not split within a few levels is planned serially, not a level at a time and then alone."""
+    chain = '/'.join('d%d' % i for i in range(60))
+    write('htdocs/%s/leaf.css' % chain, b'leaf')
+    write('build/%s/page.html' % chain, b'page')
+    os.symlink(str(tmp_path / 'htdocs' / chain / 'leaf.css'), str(tmp_path / 'build' / chain / 'leaf.css'))
+    run()
+    serial = run(check_mode=True, workers=1)
+    levels = []
+    level = Planner.level
+
+    def counted(planner, task):
+        levels.append(task[0])
+        return level(planner, task)
+
+    def no_fork():
+        raise AssertionError('forked for a tree that cannot be split')
+
+    monkeypatch.setattr(Planner, 'level', counted)
+    monkeypatch.setattr(os, 'fork', no_fork)
+    assert run(check_mode=True, workers=2) == serial
+    assert len(levels) <= parallel.FRONTIER_LEVELS
+
+
+def test_a_fan_out_of_directory_links_is_bounded_alike_in_every_process(tmp_path, write, run, split_fine):
+    """The fan-out count is taken in walk order inside each followed link's subtree, which one process plans whole."""
+    for i in range(8):
+        write('build/L%d/page' % i, b'level %d' % i)
+        if i < 7:
+            for name in ('a', 'b', 'c'):
+                os.symlink('../L%d' % (i + 1), str(tmp_path / 'build' / ('L%d' % i) / name))
+    write('htdocs/shared/x/f', b'f')
+    for half in ('p', 'q'):
+        os.mkdir(str(tmp_path / 'htdocs' / half))
+        for name in ('x1', 'x2', 'x3', 'x4', 'x5'):
+            os.symlink('../shared', str(tmp_path / 'htdocs' / half / name))
+    os.symlink(str(tmp_path / 'htdocs'), str(tmp_path / 'build/top'))
+    serial = run(check_mode=True, workers=1, within=[str(tmp_path / 'build'), str(tmp_path / 'htdocs')])
+    assert any('fan-out' in s['reason'] for s in serial['skipped_entries'])
+    assert any(s['path'].startswith('top/') for s in serial['skipped_entries'])
+    for workers in (2, 3):
+        assert run(check_mode=True, workers=workers, within=[str(tmp_path / 'build'), str(tmp_path / 'htdocs')]) == serial
+    _no_children_left()
