@@ -119,7 +119,8 @@ def configure(provider, **given):
     misplaced = sorted(name for name, value in given.items()
                        if value is not None and name not in COMMON and name not in impl.OPTIONS)
     if misplaced:
-        raise PurgeError('%s: not used by provider %s' % (', '.join(misplaced), provider))
+        raise PurgeError('%s: not used by provider %s%s' % (
+            ', '.join(misplaced), provider, ' (one request per URL)' if 'batch_size' in misplaced else ''))
     values = dict(DEFAULTS)
     values.update(impl.DEFAULTS)
     values.update((name, value) for name, value in given.items() if value is not None)
@@ -135,7 +136,7 @@ def configure(provider, **given):
         value = getattr(cfg, name)
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             raise PurgeError('%s: %r is not an integer from %d to %d' % (name, value, low, high))
-    _check_batch(cfg, given.get('batch_size'))
+    _check_batch(cfg)
     for name in ('endpoint', 'base_url'):
         value = getattr(cfg, name)
         reason = value and check_url(value, name)
@@ -154,12 +155,8 @@ def configure(provider, **given):
     return cfg
 
 
-def _check_batch(cfg, given):
+def _check_batch(cfg):
     impl = cfg.impl
-    if impl.MAX_BATCH == 1:
-        if given not in (None, 1):
-            raise PurgeError('batch_size: provider %s sends one request per URL' % cfg.provider)
-        return
     size = cfg.batch_size
     if size is None:
         return

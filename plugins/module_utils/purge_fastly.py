@@ -23,8 +23,6 @@ from ansible_collections.cdn.origin.plugins.module_utils.purge_transport import 
 OPTIONS = ('base_url', 'token', 'soft')
 REQUIRED = ()
 DEFAULTS = {'base_url': 'https://api.fastly.com', 'soft': False}
-ZERO_BATCH = False
-MAX_BATCH = 1
 
 
 def judge(status, body):

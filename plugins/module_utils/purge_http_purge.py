@@ -23,8 +23,6 @@ from ansible_collections.cdn.origin.plugins.module_utils.purge_transport import 
 OPTIONS = ('endpoint', 'method', 'headers', 'host_header', 'token', 'token_header', 'status_code')
 REQUIRED = ()
 DEFAULTS = {'method': 'PURGE', 'status_code': [200, 201, 202, 204, 404]}
-ZERO_BATCH = False
-MAX_BATCH = 1
 
 
 def build(cfg, targets):

@@ -20,8 +20,6 @@ from ansible_collections.cdn.origin.plugins.module_utils.purge_transport import 
 OPTIONS = ('endpoint', 'headers', 'host_header', 'token', 'token_header', 'status_code')
 REQUIRED = ()
 DEFAULTS = {'status_code': [200, 404]}
-ZERO_BATCH = False
-MAX_BATCH = 1
 LOCATION = '/purge'
 
 
