@@ -211,13 +211,13 @@ def purge(provider, check_mode=False, backoff=0.5, **given):
               'purged': [], 'failed_urls': []}
     if check_mode:
         result['would_send'] = [_shown(r) for r in requests]
-        result['attempts'] = 0
+        result['sent'] = 0
         return result
     transport = Transport(concurrency=cfg.concurrency, retries=cfg.retries, timeout=cfg.timeout,
                           total_timeout=cfg.total_timeout, validate_certs=cfg.validate_certs, backoff=backoff)
     outcomes = transport.send(requests)
-    result['attempts'] = sum(o.attempts for o in outcomes)
-    result['changed'] = result['attempts'] > 0
+    result['sent'] = sum(o.attempts for o in outcomes)
+    result['changed'] = result['sent'] > 0
     for outcome in outcomes:
         if outcome.ok:
             result['purged'].extend(outcome.request.targets)

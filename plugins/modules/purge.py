@@ -272,7 +272,7 @@ requests:
   returned: always
   type: int
   sample: 4
-attempts:
+sent:
   description: Number of HTTP requests sent, retries included; V(0) in check mode.
   returned: always
   type: int

@@ -4,9 +4,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import importlib.util
 import json
-import os
 import time
 
 import pytest
@@ -14,41 +12,7 @@ import pytest
 from ansible_collections.cdn.origin.plugins.module_utils.purge import PurgeError, purge
 from ansible_collections.cdn.origin.plugins.module_utils.purge_akamai import MAX_BODY_BYTES, edgegrid_authorization
 from ansible_collections.cdn.origin.plugins.module_utils.purge_transport import retry_after
-
-_STANDIN = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'integration', 'targets',
-                        'setup_purge_standin', 'files', 'purge_standin.py')
-_spec = importlib.util.spec_from_file_location('purge_standin', _STANDIN)
-standin_module = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(standin_module)
-
-TOKEN = 'tok-5f2b9c0e-never-printed'
-ZONE = 'zone-8d1e77aa0c'
-AKAMAI = dict(akamai_client_token='akab-ct-4e1f', akamai_client_secret='akab-secret-9c3d0b2a', akamai_access_token='akab-at-77e0')
-FAST = dict(backoff=0.01)
-
-
-@pytest.fixture
-def standin():
-    started = []
-
-    def start(provider, **kwargs):
-        stand = standin_module.StandIn(provider, **kwargs).start()
-        started.append(stand)
-        return stand
-
-    yield start
-    for stand in started:
-        stand.stop()
-
-
-def urls(count, host='www.example.com', prefix='/site/f'):
-    return ['https://%s%s%05d.html' % (host, prefix, i) for i in range(count)]
-
-
-def secrets_absent(result):
-    text = json.dumps(result)
-    return not any(secret in text for secret in [TOKEN, ZONE] + list(AKAMAI.values()))
-
+from ansible_collections.cdn.origin.tests.unit.plugins.purge_support import AKAMAI, FAST, TOKEN, ZONE, secrets_absent, urls
 
 # --- EdgeGrid signer -------------------------------------------------------
 # Test vectors of Akamai's official client, akamai/AkamaiOPEN-edgegrid-python
@@ -125,7 +89,7 @@ def test_cloudflare_success_false_is_a_failure_even_with_200(standin):
     result = purge('cloudflare', urls=urls(2), token=TOKEN, zone_id=ZONE, base_url=stand.url, **FAST)
     assert result['failed']
     assert [(f['status'], 'zone is not active' in f['msg']) for f in result['failed_urls']] == [(200, True)] * 2
-    assert result['attempts'] == 1, 'a refusal other than 429/5xx is not retried'
+    assert result['sent'] == 1, 'a refusal other than 429/5xx is not retried'
 
 
 def test_cloudflare_bad_token_fails_with_the_api_error_and_no_secret(standin):
@@ -170,7 +134,7 @@ def test_akamai_signs_each_retry_anew(standin):
                     client_secret=AKAMAI['akamai_client_secret'], access_token=AKAMAI['akamai_access_token'])
     stand.answer_first(500)
     result = purge('akamai', urls=urls(3), base_url=stand.url, **dict(AKAMAI, **FAST))
-    assert stand.violations == [] and result['attempts'] == 2 and len(result['purged']) == 3
+    assert stand.violations == [] and result['sent'] == 2 and len(result['purged']) == 3
 
 
 def test_akamai_wrong_secret_is_refused_by_the_signature_check(standin):
@@ -233,7 +197,7 @@ def test_429_waits_for_retry_after_then_succeeds(standin):
     stand = standin('cloudflare', token=TOKEN, zone_id=ZONE)
     stand.answer_first(429, retry_after=1)
     result = purge('cloudflare', urls=urls(3), token=TOKEN, zone_id=ZONE, base_url=stand.url, **FAST)
-    assert result['failed_urls'] == [] and result['attempts'] == 2 and len(stand.received) == 2
+    assert result['failed_urls'] == [] and result['sent'] == 2 and len(stand.received) == 2
     assert stand.received[1]['at'] - stand.received[0]['at'] >= 0.9, 'the retry came before Retry-After'
 
 
@@ -241,7 +205,7 @@ def test_500_is_retried_a_bounded_number_of_times(standin):
     stand = standin('fastly', token=TOKEN)
     stand.answer_first(500, times=2)
     result = purge('fastly', urls=urls(1), token=TOKEN, base_url=stand.url, retries=3, **FAST)
-    assert result['purged'] == urls(1) and result['attempts'] == 3
+    assert result['purged'] == urls(1) and result['sent'] == 3
 
 
 def test_failed_urls_after_the_retries_are_exhausted(standin):
@@ -277,7 +241,7 @@ def test_unreachable_endpoint_is_a_failed_url_without_status(standin):
     stand.stop()
     result = purge('http_purge', urls=urls(1), endpoint=stand.url, retries=1, **FAST)
     stand.start()
-    assert result['failed_urls'][0]['status'] is None and result['attempts'] == 2
+    assert result['failed_urls'][0]['status'] is None and result['sent'] == 2
 
 
 def test_concurrency_bound_is_respected(standin):
@@ -291,7 +255,7 @@ def test_check_mode_sends_nothing_and_lists_the_requests_without_secrets(standin
     stand = standin('cloudflare', token=TOKEN, zone_id=ZONE)
     result = purge('cloudflare', check_mode=True, urls=urls(31), token=TOKEN, zone_id=ZONE, base_url=stand.url)
     assert stand.received == []
-    assert result['changed'] and result['requests'] == 2 and result['attempts'] == 0
+    assert result['changed'] and result['requests'] == 2 and result['sent'] == 0
     assert [len(r['urls']) for r in result['would_send']] == [30, 1]
     assert result['would_send'][0]['headers']['Authorization'] == '********'
     assert result['would_send'][0]['body']['json'] == {'files': '30 entries'}

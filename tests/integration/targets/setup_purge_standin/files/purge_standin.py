@@ -323,7 +323,7 @@ def main():
     """Serve one stand-in on 127.0.0.1 until --lifetime passes or SIGTERM; write its port and a log."""
     parser = argparse.ArgumentParser()
     parser.add_argument('provider', choices=sorted(CHECKS))
-    parser.add_argument('--port-file', required=True)
+    parser.add_argument('--port-file', required=True, help='gets {"port", "pid"} once the stand-in listens')
     parser.add_argument('--log', required=True, help='received requests as JSON, rewritten after each request')
     parser.add_argument('--lifetime', type=float, default=120)
     parser.add_argument('--token')
@@ -338,7 +338,7 @@ def main():
     stand.start()
     tmp = args.port_file + '.tmp'
     with open(tmp, 'w') as f:
-        f.write(str(stand.server.server_address[1]))
+        json.dump({'port': stand.server.server_address[1], 'pid': os.getpid()}, f)
     os.rename(tmp, args.port_file)
     deadline = time.time() + args.lifetime
     written = -1
