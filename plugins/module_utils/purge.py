@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import re
 from urllib.parse import urlsplit
 
 from ansible_collections.cdn.origin.plugins.module_utils import (
@@ -66,6 +67,8 @@ NETWORKS = ('staging', 'production')
 # headers whose value is shown in a check-mode report; every other value is masked
 SHOWN_HEADERS = frozenset(('host', 'content-type', 'accept', 'fastly-soft-purge', 'user-agent'))
 MASK = '********'
+# RFC 9110 field-name
+HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 
 class PurgeError(Exception):
@@ -148,9 +151,13 @@ def configure(provider, **given):
         raise PurgeError('network: %r is not one of %s' % (cfg.network, ', '.join(NETWORKS)))
     if cfg.method is not None and (not cfg.method.isalpha() or not cfg.method.isupper()):
         raise PurgeError('method: %r is not an upper-case HTTP method name' % cfg.method)
-    for name, value in list(cfg.headers.items()) + ([('host_header', cfg.host_header)] if cfg.host_header else []):
-        if not isinstance(value, str) or '\r' in value or '\n' in value or '\r' in name or '\n' in name:
+    for name, value in list(cfg.headers.items()) + ([('Host', cfg.host_header)] if cfg.host_header else []):
+        if not HEADER_NAME.match(str(name)):
+            raise PurgeError('headers: %r is not a header name' % (name,))
+        if not isinstance(value, str) or '\r' in value or '\n' in value:
             raise PurgeError('headers: the value of %r must be a single-line string' % name)
+    if cfg.token_header is not None and not HEADER_NAME.match(cfg.token_header):
+        raise PurgeError('token_header: %r is not a header name' % cfg.token_header)
     cfg.targets = _targets(cfg)
     return cfg
 

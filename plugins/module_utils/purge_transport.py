@@ -210,6 +210,8 @@ class Transport:
         for fresh in (False, True):
             conn = self._connection(parts.scheme, parts.netloc, fresh)
             conn.timeout = max(0.1, min(self.timeout, self._deadline - time.monotonic()))
+            if conn.sock is not None:
+                conn.sock.settimeout(conn.timeout)
             try:
                 conn.request(request.method, target, body=request.body, headers=headers)
                 answer = conn.getresponse()

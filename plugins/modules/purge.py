@@ -30,7 +30,8 @@ options:
   provider:
     description:
       - V(webhook) POSTs the JSON body of the C(cdn.origin.mirror) role, C({"host", "dest", "paths", "complete"}), to
-        O(endpoint), O(batch_size) entries per request, for receivers written for the role.
+        O(endpoint), O(batch_size) entries per request, for receivers written for the role. The body's C(paths)
+        are O(paths), or the O(urls) as given.
       - V(http_purge) sends one C(PURGE) (O(method)) per URL, to the URL itself or, with O(endpoint), to that edge
         with the URL's path and C(Host). For Varnish (a VCL answering C(PURGE) with C(return (purge))), Apache
         Traffic Server, Squid and Fastly's URL purge.
@@ -182,12 +183,16 @@ options:
       - Verify the server's TLS certificate.
     type: bool
     default: true
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
-    description: Sends nothing and reports the requests it would send in RV(would_send).
+    details: Sends nothing and reports the requests it would send in RV(would_send).
   diff_mode:
     support: none
+  platform:
+    platforms: posix
 seealso:
   - name: Cloudflare purge by single-file
     description: The API call of the V(cloudflare) provider and its limits per plan.

@@ -305,6 +305,8 @@ def test_retry_after_reads_seconds_and_http_dates():
     (dict(provider='http_purge', urls=[], concurrency=0), 'concurrency'),
     (dict(provider='http_purge', urls=[], method='purge me'), 'method'),
     (dict(provider='http_purge', urls=[], headers={'X-A': 'a\r\nInjected: 1'}), 'single-line'),
+    (dict(provider='http_purge', urls=[], headers={'Bad Name': 'x'}), 'not a header name'),
+    (dict(provider='webhook', endpoint='http://127.0.0.1:1/', urls=[], token='t', token_header='X-A: b'), 'not a header name'),
     (dict(provider='nope', urls=[]), 'provider'),
 ])
 def test_bad_options_fail_with_a_reason(options, message):
