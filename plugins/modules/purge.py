@@ -14,14 +14,14 @@ short_description: Purge URLs from a CDN or an edge cache
 version_added: 0.1.0
 description:
   - Purges a list of URLs through one O(provider), each request built as the vendor documents it, sent with
-    the Python standard library from the host the task runs on (usually the controller, with C(delegate_to: localhost)).
+    the Python standard library from the host the task runs on (usually the controller, with C(delegate_to) V(localhost)).
   - Requests go out in parallel, at most O(concurrency) at a time, over kept-alive connections. A request that
     gets no answer, a 5xx or a 429 is retried up to O(retries) times with exponential backoff; a 429's
     C(Retry-After) pauses every request to that provider. No request starts after O(total_timeout).
   - Every URL that is still not purged after the retries is listed in RV(failed_urls) and fails the task, so a
     lost purge never goes unnoticed.
   - Check mode sends nothing and lists in RV(would_send) every request the run would send, with credentials masked.
-  - Credentials are dedicated C(no_log) options (O(token), O(zone_id), O(akamai_client_secret), ...): they are
+  - Credentials are dedicated C(no_log) options (O(token), O(zone_id), O(akamai_client_secret), ...), so they are
     never printed, also not with C(-vvv). Do not put credentials in O(headers); use O(token) with O(token_header).
   - Redirects are not followed and no proxy is used.
 author:
@@ -29,7 +29,8 @@ author:
 options:
   provider:
     description:
-      - V(webhook) POSTs the JSON body of the C(cdn.origin.mirror) role, C({"host", "dest", "paths", "complete"}), to
+      - V(webhook) POSTs the JSON body of the C(cdn.origin.mirror) role, an object with the keys C(host), C(dest),
+        C(paths) and C(complete), to
         O(endpoint), O(batch_size) entries per request, for receivers written for the role. The body's C(paths)
         are O(paths), or the O(urls) as given.
       - V(http_purge) sends one C(PURGE) (O(method)) per URL, to the URL itself or, with O(endpoint), to that edge
@@ -37,9 +38,10 @@ options:
         Traffic Server, Squid and Fastly's URL purge.
       - V(nginx_cache_purge) sends one C(GET) per URL to C(<endpoint or the URL's origin>/purge<path>), the
         separate-location form of the nginx module C(ngx_cache_purge).
-      - V(cloudflare) calls C(POST /client/v4/zones/{zone_id}/purge_cache) with C({"files": [...]}), O(batch_size) URLs a call.
+      - V(cloudflare) calls C(POST /client/v4/zones/{zone_id}/purge_cache) with the URLs in the body's C(files) list,
+        O(batch_size) URLs a call.
       - V(fastly) calls C(POST /purge/{host}{path}) per URL (Fastly's single-URL purge).
-      - V(akamai) calls Fast Purge v3 C(POST /ccu/v3/invalidate/url/{network}) with C({"objects": [...]}), each
+      - V(akamai) calls Fast Purge v3 C(POST /ccu/v3/invalidate/url/{network}) with the URLs in the body's C(objects) list, each
         body under 50,000 bytes, signed with EdgeGrid C(EG1-HMAC-SHA256).
     type: str
     required: true
@@ -107,10 +109,10 @@ options:
     elements: int
   token:
     description:
-      - V(cloudflare) (required) - an API token with the Cache Purge permission, sent as C(Authorization: Bearer).
+      - V(cloudflare) (required) - an API token with the Cache Purge permission, sent as C(Authorization) C(Bearer <token>).
       - V(fastly) - an API token with C(purge_select), sent as C(Fastly-Key); optional, URL purges are
         unauthenticated unless the service requires it.
-      - V(webhook), V(http_purge), V(nginx_cache_purge) - sent as C(Authorization: Bearer), or as the value of
+      - V(webhook), V(http_purge), V(nginx_cache_purge) - sent as C(Authorization) C(Bearer <token>), or as the value of
         O(token_header).
     type: str
   token_header:
@@ -124,7 +126,7 @@ options:
     type: str
   soft:
     description:
-      - V(fastly) - soft purge (C(Fastly-Soft-Purge: 1)) - mark the objects stale instead of removing them, so
+      - V(fastly) - soft purge (header C(Fastly-Soft-Purge) V(1)) - mark the objects stale instead of removing them, so
         Fastly may serve them while it revalidates. Default V(false).
     type: bool
   network:

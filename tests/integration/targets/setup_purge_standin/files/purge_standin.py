@@ -140,7 +140,7 @@ def check_akamai(stand, req):
 
 def _edgegrid_refusal(stand, req):
     header = req['headers'].get('authorization', '')
-    scheme, _, rest = header.partition(' ')
+    scheme, _sep, rest = header.partition(' ')
     fields = dict(part.split('=', 1) for part in rest.split(';') if '=' in part)
     if scheme != 'EG1-HMAC-SHA256' or set(fields) != {'client_token', 'access_token', 'timestamp', 'nonce', 'signature'}:
         return 'not an EG1-HMAC-SHA256 authorization'
