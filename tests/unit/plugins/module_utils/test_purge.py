@@ -191,6 +191,19 @@ def test_webhook_batch_size_0_sends_one_request(standin):
     assert [json.loads(r['body'])['complete'] for r in stand.received] == [False] and result['requests'] == 1
 
 
+def test_webhook_status_code_says_what_accepted_means(standin):
+    stand = standin('webhook')
+    result = purge('webhook', paths=['/a'], endpoint=stand.url, status_code=[202], **FAST)
+    assert result['failed_urls'] == [{'url': '/a', 'status': 200, 'msg': 'HTTP 200, expected one of 202'}]
+
+
+def test_a_redirect_is_not_followed(standin):
+    stand = standin('fastly', token=TOKEN)
+    stand.answer_first(301, answer={'location': 'elsewhere'})
+    result = purge('fastly', urls=urls(1), token=TOKEN, base_url=stand.url, **FAST)
+    assert result['failed_urls'][0]['status'] == 301 and result['sent'] == 1 and len(stand.received) == 1
+
+
 # --- retries, failures, bounds ---------------------------------------------
 
 def test_429_waits_for_retry_after_then_succeeds(standin):
