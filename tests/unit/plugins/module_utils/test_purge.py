@@ -137,6 +137,13 @@ def test_akamai_signs_each_retry_anew(standin):
     assert stand.violations == [] and result['sent'] == 2 and len(result['purged']) == 3
 
 
+def test_akamai_url_too_long_for_one_body_fails_before_sending(standin):
+    stand = standin('akamai')
+    with pytest.raises(PurgeError) as e:
+        purge('akamai', urls=urls(2) + ['https://www.example.com/' + 'x' * MAX_BODY_BYTES], base_url=stand.url, **AKAMAI)
+    assert 'does not fit in one Fast Purge request' in e.value.msg and stand.received == []
+
+
 def test_akamai_wrong_secret_is_refused_by_the_signature_check(standin):
     stand = standin('akamai', client_token=AKAMAI['akamai_client_token'], client_secret='another',
                     access_token=AKAMAI['akamai_access_token'])

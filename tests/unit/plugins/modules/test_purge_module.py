@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 
+import ansible
 import pytest
 
 from ansible_collections.cdn.origin.plugins.module_utils.purge import DEFAULTS
@@ -41,8 +42,10 @@ def test_credentials_are_no_log_and_every_engine_option_is_in_the_spec(monkeypat
 def run_module(tmp_path, args):
     path = tmp_path / 'args.json'
     path.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': args}))
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(purge_module.__file__))))
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.dirname(root))))
+    # the collection's and ansible's locations as this process has them (ansible-test injects ansible by path)
+    collection = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(purge_module.__file__))))
+    paths = [os.path.dirname(os.path.dirname(os.path.dirname(collection))), os.path.dirname(os.path.dirname(ansible.__file__))]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths + [os.environ.get('PYTHONPATH', '')]))
     done = subprocess.run([sys.executable, '-m', 'ansible_collections.cdn.origin.plugins.modules.purge', str(path)],
                           capture_output=True, text=True, env=env, timeout=60, check=False)
     return done, json.loads(done.stdout)
