@@ -212,7 +212,7 @@ seealso:
     description: The nginx module of the V(nginx_cache_purge) provider.
     link: https://github.com/FRiCKLE/ngx_cache_purge
 notes:
-  - For CloudFront, feed the same list of paths to C(community.aws.cloudfront_invalidation).
+  - For CloudFront, feed the changed paths to C(community.aws.cloudfront_invalidation), see the last example.
   - Runs on any host with Python 3.9 or later, standard library only.
 '''
 
@@ -270,6 +270,17 @@ EXAMPLES = r'''
     akamai_client_secret: "{{ vault_akamai.client_secret }}"
     akamai_access_token: "{{ vault_akamai.access_token }}"
     urls: "{{ changed_urls }}"
+  delegate_to: localhost
+
+# CloudFront has no provider here: community.aws.cloudfront_invalidation takes the
+# changed paths of the cdn.origin.mirror role's results (purge_prefix '/site/' here)
+- name: Invalidate the trees' changed paths on CloudFront
+  community.aws.cloudfront_invalidation:
+    distribution_id: "{{ cloudfront_distribution_id }}"
+    target_paths: >-
+      {{ mirror_results.results | selectattr('changed') | map(attribute='changes') | flatten
+         | selectattr('action', 'in', ['symlink', 'copy', 'update', 'relink', 'remove'])
+         | map(attribute='path') | map('regex_replace', '^', '/site/') | unique | list }}
   delegate_to: localhost
 '''
 

@@ -35,6 +35,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 MAX_BODY = 1 << 20
+# what the stand-ins answer to a request the vendor's documentation does not allow
+REFUSED = frozenset((400, 401, 403, 405))
 
 
 def _absolute(url):
@@ -275,7 +277,7 @@ class StandIn:
             else:
                 status, answer = self.check(self, req)
                 headers = {}
-                if status >= 400:
+                if status in REFUSED:
                     self.violations.append({'path': req['path'], 'status': status, 'answer': answer})
             req['status'] = status
             with self.lock:
