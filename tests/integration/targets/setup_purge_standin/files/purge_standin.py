@@ -8,8 +8,8 @@ below cite the page each comes from) and answers like the vendor; anything
 else is answered 400 and recorded as a violation, so a test that sees no
 violation has sent only documented requests. A stand-in can be told to answer
 429 (with Retry-After) or 500 first, to answer 500 always, and to hold each
-request until N are in flight (which makes the concurrency bound observable
-without timing). It serves at most `max_requests` requests and stops with the
+request until N are in flight and then a little longer (which makes the
+concurrency bound observable without a timing assertion). It serves at most `max_requests` requests and stops with the
 test; run as a script it also stops after `--lifetime` seconds.
 
 Used by the unit tests (imported by path) and by the `purge` integration target
@@ -212,7 +212,8 @@ CHECKS = {
 class StandIn:
     def __init__(self, provider, token=None, zone_id='zone-0123456789abcdef', batch_limit=30, soft=None, network=None,
                  client_token='akab-client-token', client_secret='akab-client-secret', access_token='akab-access-token',
-                 method=None, token_header='Authorization', not_cached=(), hold=0, hold_timeout=2.0, max_requests=20000):
+                 method=None, token_header='Authorization', not_cached=(), hold=0, hold_timeout=2.0, linger=0.0,
+                 max_requests=20000):
         self.provider = provider
         self.check = CHECKS[provider]
         self.token, self.zone_id, self.batch_limit, self.soft, self.network = token, zone_id, batch_limit, soft, network
@@ -220,7 +221,7 @@ class StandIn:
         self.method = method or {'http_purge': 'PURGE', 'webhook': 'POST'}.get(provider)
         self.token_header = token_header
         self.not_cached = set(not_cached)
-        self.hold, self.hold_timeout, self.max_requests = hold, hold_timeout, max_requests
+        self.hold, self.hold_timeout, self.linger, self.max_requests = hold, hold_timeout, linger, max_requests
         self.received = []
         self.violations = []
         self.nonces = set()
@@ -241,7 +242,7 @@ class StandIn:
         return 'http://127.0.0.1:%d' % self.server.server_address[1]
 
     def start(self):
-        self.server = ThreadingHTTPServer(('127.0.0.1', 0), _handler(self))
+        self.server = _Server(('127.0.0.1', 0), _handler(self))
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True)
         self.thread.start()
@@ -267,6 +268,8 @@ class StandIn:
             self.lock.wait_for(lambda: self.inflight >= self.hold, timeout=self.hold_timeout if self.hold else 0)
             count = len(self.received)
             scripted = self.script.popleft() if self.script else None
+        # stay in flight a little longer, so that a client sending more at once than it should is seen doing it
+        time.sleep(self.linger)
         try:
             if count >= self.max_requests:
                 status, headers, answer = 503, {}, None
@@ -286,6 +289,11 @@ class StandIn:
         finally:
             with self.lock:
                 self.inflight -= 1
+
+
+class _Server(ThreadingHTTPServer):
+    # a listen backlog of 5 drops the SYNs of a burst of connections, which then come a second later
+    request_queue_size = 128
 
 
 def _handler(stand):
