@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: purge
 short_description: Purge URLs from a CDN or an edge cache
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Purges a list of URLs through one O(provider), each request built as the vendor documents it, sent with
     the Python standard library from the host the task runs on (usually the controller, with C(delegate_to) V(localhost)).
