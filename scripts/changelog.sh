@@ -145,4 +145,4 @@ if [ $status -ne 0 ]; then
     "a release is fixed)" >&2
   exit 1
 fi
-echo "changelog.yaml is its releases' fragments; CHANGELOG.rst shows them and $(unreleased | wc -l) unreleased fragment(s)"
+echo "changelog.yaml is its releases' fragments; CHANGELOG.rst shows them and $(unreleased | sed "/^$/d" | wc -l) unreleased fragment(s)"
