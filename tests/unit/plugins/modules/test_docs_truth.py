@@ -95,6 +95,14 @@ def _normal(value):
     return list(value) if isinstance(value, tuple) else value
 
 
+def _same(one, other, attr, default=None):
+    """Whether two option specs agree on `attr`, `default` where it is left out (choices in any order)."""
+    first, second = _normal(one.get(attr, default)), _normal(other.get(attr, default))
+    if attr == 'choices' and first and second:
+        return sorted(first) == sorted(second)
+    return first == second
+
+
 def _option_differences(documented, spec):
     """Where the documented options and the argument spec disagree, as readable lines."""
     found = []
@@ -108,11 +116,7 @@ def _option_differences(documented, spec):
         doc, arg = documented[name], spec[name]
         for key, default in (('type', 'str'), ('default', None), ('choices', None), ('elements', None),
                              ('required', False), ('aliases', None)):
-            said, taken = _normal(doc.get(key, default)), _normal(arg.get(key, default))
-            if key == 'choices' and said and taken:
-                # the order of choices is the docs' to choose
-                said, taken = sorted(said), sorted(taken)
-            if said != taken:
+            if not _same(doc, arg, key, default):
                 found.append('%s: %s is %r in the docs, %r in the argument spec'
                              % (name, key, doc.get(key, default), arg.get(key, default)))
     return found
@@ -314,7 +318,7 @@ def test_every_optional_tree_key_has_its_fleet_default():
     for key in sorted(optional):
         tree, fleet = _tree_spec()[key], _role_spec()[prefix + key]
         for attr in ('type', 'choices', 'elements'):
-            if tree.get(attr) != fleet.get(attr):
+            if not _same(tree, fleet, attr):
                 wrong.append('%s: %s %r per tree, %r as %s%s' % (key, attr, tree.get(attr), fleet.get(attr), prefix, key))
     assert wrong == []
 
@@ -332,26 +336,24 @@ def test_tasks_use_exactly_the_documented_tree_keys():
 
 
 def _module_task():
-    tasks = _yaml('roles/mirror/tasks/main.yml')
-    for task in tasks:
+    """The role's task that runs symlink_or_copy."""
+    for task in _yaml('roles/mirror/tasks/main.yml'):
         for inner in task.get('block', [task]):
             if 'cdn.origin.symlink_or_copy' in inner:
-                return inner['cdn.origin.symlink_or_copy']
+                return inner
     raise AssertionError('no symlink_or_copy task in roles/mirror/tasks/main.yml')
 
 
 def test_tree_keys_reach_the_module_with_its_choices(monkeypatch):
-    module_spec = _argspec(symlink_or_copy, monkeypatch)
-    passed = _module_task()
-    # every tree key but the role's own purge_prefix is a module option the task passes
-    role_only = set(k for k in _tree_spec() if k not in module_spec)
-    assert role_only == {'purge_prefix'}
-    assert sorted(set(_tree_spec()) - role_only - set(passed)) == []
-    for key in passed:
-        assert 'mirror_tree.%s ' % key in passed[key] or key == 'max_delete', key
-    assert ['%s: %r in the role, %r in the module' % (k, _tree_spec()[k].get('choices'), module_spec[k].get('choices'))
-            for k in sorted(set(_tree_spec()) - role_only)
-            if _tree_spec()[k].get('choices') != module_spec[k].get('choices')] == []
+    module_spec, tree = _argspec(symlink_or_copy, monkeypatch), _tree_spec()
+    task = _module_task()
+    passed = task['cdn.origin.symlink_or_copy']
+    assert sorted(set(passed) - set(module_spec)) == []
+    # every tree key that is a module option is passed, from the tree (directly or through the task's vars)
+    assert sorted(k for k in tree if k in module_spec and k not in passed) == []
+    assert sorted(k for k in passed if 'mirror_tree.%s ' % k not in json.dumps(task)) == []
+    assert ['%s: %r in the role, %r in the module' % (k, tree[k].get('choices'), module_spec[k].get('choices'))
+            for k in sorted(set(tree) & set(module_spec)) if not _same(tree[k], module_spec[k], 'choices')] == []
 
 
 def _tables(text):
@@ -461,3 +463,46 @@ def test_purge_documented_result_keys_are_what_runs_return(standin):
                 wrong.extend('%s (%s): %s' % (name, scenario, w) for w in _sample_differences(doc, result[name]))
     assert wrong == []
     assert set(PURGE_DEFAULTS) <= set(yaml.safe_load(purge_module.DOCUMENTATION)['options'])
+
+
+# -- examples --------------------------------------------------------------------------
+
+def _tasks_of(node):
+    """Every mapping in a parsed YAML document, depth first."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _tasks_of(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _tasks_of(value)
+
+
+def _yaml_blocks(path):
+    return [yaml.safe_load(block) for block in re.findall(r'^```yaml\n(.*?)^```', _read(path), re.S | re.M)]
+
+
+@pytest.mark.parametrize('source', ['symlink_or_copy EXAMPLES', 'purge EXAMPLES', 'README.md', 'roles/mirror/README.md'])
+def test_examples_use_only_documented_options(source):
+    modules = {'cdn.origin.symlink_or_copy': symlink_or_copy, 'cdn.origin.purge': purge_module}
+    if source.endswith('EXAMPLES'):
+        documents = [yaml.safe_load(modules['cdn.origin.' + source.split()[0]].EXAMPLES)]
+    else:
+        documents = _yaml_blocks(source)
+    wrong = []
+    for mapping in _tasks_of(documents):
+        for fqcn, module in modules.items():
+            if isinstance(mapping.get(fqcn), dict):
+                options = _documentation(module)['options']
+                wrong.extend('%s: %s is no option' % (fqcn, k) for k in sorted(set(mapping[fqcn]) - set(options)))
+    assert wrong == []
+
+
+def test_role_readme_inventory_examples_pass_the_argument_spec():
+    spec, checked = _role_spec(), 0
+    for block in _yaml_blocks('roles/mirror/README.md'):
+        if isinstance(block, dict) and any(name.startswith('mirror_') for name in block):
+            validated = ArgumentSpecValidator(spec).validate(dict(_role_defaults(), **block))
+            assert (validated.error_messages, sorted(validated.unsupported_parameters)) == ([], [])
+            checked += 1
+    assert checked
