@@ -158,16 +158,20 @@ def _tree(tmp_path):
 def _runs(tmp_path):
     """{scenario: result} of real engine runs covering every kind of result the module returns."""
     opts = _tree(tmp_path)
-    results = {'check mode': mirror(check_mode=True, diff=True, prune=True, **opts)}
-    results['real run'] = mirror(diff=True, prune=True, **opts)
-    results['no-op'] = mirror(**opts)
+
+    def run(**changes):
+        options = dict(opts)
+        options.update(changes)
+        return mirror(**options)
+
+    results = {'check mode': run(check_mode=True, diff=True, prune=True)}
+    results['real run'] = run(diff=True, prune=True)
+    results['no-op'] = run()
     (tmp_path / 'build/new.txt').write_bytes(b'new')
-    results['max_delete in check mode'] = mirror(check_mode=True, diff=True, prune=True, max_delete=0,
-                                                 **dict(opts, src=str(tmp_path / 'htdocs')))
-    results['single file'] = mirror(str(tmp_path / 'htdocs/index.html'), str(tmp_path / 'one.html'),
-                                    within=opts['within'], fsync=False)
-    results['missing parent of dest'] = mirror(diff=True, **dict(opts, dest=str(tmp_path / 'srv/new/origin')))
-    results['bad within'] = mirror(**dict(opts, within=[str(tmp_path / 'nowhere')]))
+    results['max_delete in check mode'] = run(check_mode=True, diff=True, prune=True, max_delete=0, src=str(tmp_path / 'htdocs'))
+    results['single file'] = run(src=str(tmp_path / 'htdocs/index.html'), dest=str(tmp_path / 'one.html'))
+    results['missing parent of dest'] = run(diff=True, dest=str(tmp_path / 'srv/new/origin'))
+    results['bad within'] = run(within=[str(tmp_path / 'nowhere')])
     return results
 
 
@@ -451,9 +455,10 @@ def test_purge_options_are_the_argument_spec(monkeypatch):
 
 def test_purge_documented_result_keys_are_what_runs_return(standin):
     stand = standin('cloudflare', token='accepted-token', zone_id=ZONE)
-    common = dict(token='accepted-token', zone_id=ZONE, base_url=stand.url, urls=urls(2), **FAST)
-    results = {'check mode': purge('cloudflare', check_mode=True, **common), 'real run': purge('cloudflare', **common),
-               'refused': purge('cloudflare', **dict(common, token=TOKEN, retries=0))}
+    common = dict(zone_id=ZONE, base_url=stand.url, urls=urls(2), **FAST)
+    results = {'check mode': purge('cloudflare', check_mode=True, token='accepted-token', **common),
+               'real run': purge('cloudflare', token='accepted-token', **common),
+               'refused': purge('cloudflare', token=TOKEN, retries=0, **common)}
     documented = yaml.safe_load(purge_module.RETURN)
     assert sorted(set(documented) - STANDARD_KEYS) == sorted(_keys(results))
     wrong = []
