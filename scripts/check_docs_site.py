@@ -9,6 +9,11 @@ check_docs_site.py page DOM NETLOG BROWSER_LOG ANSIBLE_DOC_JSON
     --enable-logging=stderr output) shows the title and every option of the plugin
     that ANSIBLE_DOC_JSON (`ansible-doc --json` output) describes, logged nothing to
     the console (JavaScript errors land there) and sent no network request.
+check_docs_site.py guide DOM NETLOG BROWSER_LOG SOURCE INDEX_DOM
+    A guide page made from SOURCE (Markdown or reStructuredText, see
+    docs/_ext/guide_pages.py) shows SOURCE's title as its heading and every heading
+    of SOURCE, the index page (INDEX_DOM) links to it, and the console and network
+    logs are as clean as for a plugin page.
 """
 
 from __future__ import annotations
@@ -120,8 +125,50 @@ def check_page(dom, netlog, browser_log, doc_json):
     return problems
 
 
+RST_UNDERLINE = re.compile(r'\A([=\-~^"\'`#*+])\1+\Z')
+
+
+def _source_headings(source):
+    """The headings of a Markdown or reStructuredText file, as plain text, the title first."""
+    lines = source.read_text(encoding='utf-8').splitlines()
+    if source.suffix == '.md':
+        in_code, found = False, []
+        for line in lines:
+            if line.startswith('```'):
+                in_code = not in_code
+            elif not in_code and re.match(r'#{1,6} ', line):
+                found.append(line.lstrip('#').strip())
+        return [heading.replace('`', '') for heading in found]
+    return [line.strip() for line, under in zip(lines, lines[1:])
+            if line.strip() and RST_UNDERLINE.match(under.strip()) and len(under.strip()) >= len(line.strip())]
+
+
+def _text(fragment):
+    return ' '.join(html.unescape(re.sub(r'<[^>]+>', ' ', fragment)).split())
+
+
+def check_guide(dom, netlog, browser_log, source, index_dom):
+    problems = []
+    text = dom.read_text(encoding='utf-8')
+    page = dom.name.replace('.dom.html', '.html')
+    headings = [' '.join(h.split()) for h in _source_headings(source)]
+    shown = [_text(re.sub(r'<a class="headerlink".*?</a>', '', h, flags=re.S))
+             for h in re.findall(r'<h[1-6][^>]*>(.*?)</h[1-6]>', text, re.S)]
+    if not headings or not shown or shown[0] != headings[0]:
+        problems.append(f'page heading {shown[:1]} is not the title of {source}: {headings[:1]}')
+    problems += [f'heading {h!r} of {source} is not on the page' for h in headings if h not in shown]
+    if f'href="{page}"' not in index_dom.read_text(encoding='utf-8'):
+        problems.append(f'the index page has no link to {page}')
+    problems += [f'browser console: {line.strip()}' for line in
+                 browser_log.read_text(encoding='utf-8', errors='replace').splitlines()
+                 if CONSOLE_LINE.search(line)]
+    problems += [f'page requested {url} from the network' for url in _page_requests(netlog)]
+    print(f'{dom.name}: title and {len(headings)} headings of {source} checked, linked from the index')
+    return problems
+
+
 def main(argv):
-    checks = {'assets': (check_assets, 1), 'page': (check_page, 4)}
+    checks = {'assets': (check_assets, 1), 'page': (check_page, 4), 'guide': (check_guide, 5)}
     if len(argv) < 2 or argv[1] not in checks or len(argv) - 2 != checks[argv[1]][1]:
         sys.exit(__doc__)
     check, _count = checks[argv[1]]

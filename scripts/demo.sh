@@ -25,11 +25,19 @@ head -c 1024 /dev/urandom > resized/img/photo2.jpg   # a modified copy wins over
 ln -s /etc/passwd build/leak                          # escapes every root: skipped with a warning
 cd "$repo"
 
-run() { echo; echo "### $*"; ansible-playbook -i localhost, demo/demo.yml "$@"; }
-run                      # first run: changed
-run                      # second run: ok, changed=0
+# run TITLE ARGS...: one titled ansible-playbook run of the demo play
+run() {
+  local title=$1
+  shift
+  echo
+  echo "=== $title"
+  echo "    ansible-playbook -i localhost, demo/demo.yml${*:+ $*}"
+  ansible-playbook -i localhost, demo/demo.yml "$@"
+}
+run "1/3 first run: creates the mirror (changed)"
+run "2/3 rerun: nothing to do (ok, changed=0)"
 echo 'body{color:#000}' > "$DEMO_ROOT/build/css/site.min.css"
-run --check --diff       # preview of exactly the pending change
+run "3/3 --check --diff after an edit of build/css/site.min.css: the exact changes, nothing written" --check --diff
 echo
 echo "The mirror is in $DEMO_ROOT/origin:"
 find "$DEMO_ROOT/origin" -printf '%y %P %l\n' | sort -k2

@@ -4,9 +4,10 @@
 #  2. `antsibull-docs lint-collection-docs` passes, references into ansible.builtin included;
 #  3. an HTML site (antsibull-docs sphinx-init + Sphinx, warnings are errors) is built
 #     into docs/build/html and loads nothing from outside itself;
-#  4. headless Chromium renders the module and role pages: title and every option
-#     present, nothing on the browser console, no network request; a screenshot of
-#     the module page is taken.
+#  4. headless Chromium renders the module and role pages (title and every option
+#     present) and the guides: the role README, docs/security.md and the changelog
+#     (title and every heading, linked from the index page); nothing on the browser
+#     console, no network request; a screenshot of the module page is taken.
 # Usage: scripts/docs.sh [check|screenshot]
 #   check (default, `make docs`, `make test`): the screenshot goes to docs/build/;
 #   screenshot: also replaces the committed docs/symlink_or_copy.png with it.
@@ -56,7 +57,7 @@ logged() {
   "$@" >"$log" 2>&1 || { cat "$log" >&2; echo "FAILED: $*" >&2; return 1; }
 }
 
-for plugin in "module cdn.origin.symlink_or_copy" "role cdn.origin.mirror"; do
+for plugin in "module cdn.origin.symlink_or_copy" "module cdn.origin.purge" "role cdn.origin.mirror"; do
   read -r type name <<<"$plugin"
   say "ansible-doc -t $type $name"
   run_quiet "$work/$name.txt" ansible-doc -t "$type" "$name"
@@ -81,7 +82,22 @@ cat >>"$work/sphinx/conf.py" <<EOF
 import sys
 sys.path.insert(0, '$ROOT/docs/_ext')
 extensions.append('offline_docsite')
+# The guides in Markdown (the role README, docs/security.md), read as they are in the
+# repository; their links to their own headings (#results) become anchors.
+extensions.append('myst_parser')
+myst_heading_anchors = 3
 EOF
+# The guides (docs/_ext/guide_pages.py) go into rst/ after antsibull-docs rewrote it.
+python - "$work/sphinx/build.sh" "$ROOT" <<'PY'
+import shlex, sys
+path, root = sys.argv[1:]
+text = open(path).read()
+marker = '# Build Sphinx site\n'
+if text.count(marker) != 1:
+    raise SystemExit('%s: no single %r line to add the guides before' % (path, marker.strip()))
+step = 'python %s %s rst\n\n' % (shlex.quote(root + '/docs/_ext/guide_pages.py'), shlex.quote(root))
+open(path, 'w').write(text.replace(marker, step + marker))
+PY
 logged "$work/sphinx-build.log" "$work/sphinx/build.sh"
 mv "$work/sphinx/build/html" "$out/html"
 python scripts/check_docs_site.py assets "$out/html"
@@ -98,13 +114,24 @@ browse() {
     --host-resolver-rules="MAP * ~NOTFOUND" --enable-logging=stderr --v=0 "$@" 2>"$log" \
     || { cat "$log" >&2; echo "FAILED: chromium $*" >&2; return 1; }
 }
-for page in "symlink_or_copy_module cdn.origin.symlink_or_copy" "mirror_role cdn.origin.mirror"; do
+# render FILE: FILE.html of the site in headless Chromium; its DOM, network log and console log go to $work.
+render() {
+  say "rendering $1.html in headless Chromium"
+  browse "$work/$1.browser.log" --log-net-log="$work/$1.netlog.json" \
+    --dump-dom "file://$out/html/$1.html" >"$work/$1.dom.html"
+}
+for page in "symlink_or_copy_module cdn.origin.symlink_or_copy" "purge_module cdn.origin.purge" "mirror_role cdn.origin.mirror"; do
   read -r file name <<<"$page"
-  say "rendering $file.html in headless Chromium"
-  browse "$work/$file.browser.log" --log-net-log="$work/$file.netlog.json" \
-    --dump-dom "file://$out/html/$file.html" >"$work/$file.dom.html"
+  render "$file"
   python scripts/check_docs_site.py page "$work/$file.dom.html" "$work/$file.netlog.json" \
     "$work/$file.browser.log" "$work/$name.json"
+done
+render index
+for page in "mirror_role_guide roles/mirror/README.md" "security docs/security.md" "changelog CHANGELOG.rst"; do
+  read -r file source <<<"$page"
+  render "$file"
+  python scripts/check_docs_site.py guide "$work/$file.dom.html" "$work/$file.netlog.json" \
+    "$work/$file.browser.log" "$source" "$work/index.dom.html"
 done
 
 say "screenshot of the module page"

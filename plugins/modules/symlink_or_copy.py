@@ -132,6 +132,40 @@ options:
         directory must go is normal convergence and needs no O(force).
     type: bool
     default: false
+  mode:
+    description:
+      - Permission bits of every copy, octal (V("0644"); quote it, or YAML reads a number) or symbolic
+        (V(u=rw,go=r), V(go-w)).
+      - Without it, a copy gets its source's permission bits except setuid and setgid (the copy belongs to the user
+        the module runs as, often root, so those bits would hand the source's author a privileged program). A symbolic
+        O(mode) applies to those bits. The umask plays no part in a copy's mode.
+      - A copy is given its mode before it is renamed into place; an existing copy with other bits is fixed in place
+        (action V(update), C(perms)).
+      - Symlinks have no mode of their own; directories take O(directory_mode).
+    type: raw
+  owner:
+    description:
+      - Owner of every copy and of O(dest) and its directories, a user name or a numeric id. Copies and directories
+        the run writes get it; an existing one with another owner is fixed in place (action V(update), C(owner)).
+      - Without it, whatever the run writes belongs to the user the module runs as, and entries it leaves alone keep
+        their owner.
+      - Symlinks keep the owner of the process.
+      - A name that does not exist on the host, or an id C(chown) cannot set, fails the task before anything changes.
+    type: str
+  group:
+    description:
+      - Group of every copy and of O(dest) and its directories, a group name or a numeric id, applied like O(owner).
+      - Without it, whatever the run writes gets the group of the user the module runs as (or of its directory, where
+        the directory is setgid), and entries it leaves alone keep their group.
+      - Symlinks keep the group of the process.
+      - A name that does not exist on the host, or an id C(chown) cannot set, fails the task before anything changes.
+    type: str
+  unsafe_writes:
+    description:
+      - Accepted, as by the file modules, and ignored. Every write of this module is atomic (a temporary file or link in
+        the same directory, renamed into place); there is no non-atomic fallback to allow.
+    type: bool
+    default: false
   directory_mode:
     description:
       - Mode of O(dest) and of its directories, octal or symbolic (a symbolic mode applies to the umask's
@@ -162,10 +196,9 @@ options:
         first plan counted, and fails before its removals when the trees changed between the two plans.
     type: raw
 notes:
-  - O(owner) and O(group) apply to copies and to O(dest) and its directories, created or existing (an existing
-    one is fixed in place, action V(update)); O(mode) applies to copies. Symlinks keep the owner of the process. SELinux contexts and file attributes
-    (O(seuser), O(serole), O(setype), O(selevel), O(attributes)) are not supported and fail the task when set.
-  - Writes are always atomic; O(unsafe_writes) is ignored.
+  - The file modules' C(attributes), C(seuser), C(serole), C(setype) and C(selevel) are not options of this module;
+    a task setting one fails (unsupported parameter) before anything changes. A copy, being a new file, gets the
+    SELinux context a new file gets in its directory.
   - Runs on one O(dest) take turns. A run takes an advisory lock (C(flock)) on the O(dest) directory before
     planning and holds it to its end, so a run that waited plans what the other left, and reports only what it
     changed itself. A check-mode run takes the lock shared, so check-mode runs overlap; a real run waits for them
@@ -184,7 +217,6 @@ seealso:
   - module: ansible.posix.synchronize
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-  - ansible.builtin.files
 attributes:
   check_mode:
     support: full
@@ -310,8 +342,6 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.cdn.origin.plugins.module_utils.engine import DEFAULTS, mirror
 
-_UNSUPPORTED = ('seuser', 'serole', 'setype', 'selevel', 'attributes')
-
 
 def _resolve_id(module, value, database, what):
     if value is None:
@@ -339,17 +369,17 @@ def main():
             checksum=dict(type='bool', default=False),
             force=dict(type='bool', default=False),
             prune_mounts=dict(type='bool', default=False),
+            mode=dict(type='raw'),
+            owner=dict(type='str'),
+            group=dict(type='str'),
+            unsafe_writes=dict(type='bool', default=False),
             directory_mode=dict(type='raw'),
             fsync=dict(type='bool', default=True),
             max_delete=dict(type='raw'),
         ),
-        add_file_common_args=True,
         supports_check_mode=True,
     )
     params = module.params
-    unsupported = [name for name in _UNSUPPORTED if params.get(name) is not None]
-    if unsupported:
-        module.fail_json(msg='not supported by this module: %s' % ', '.join(unsupported))
     # the engine's options are the argument spec's names: a new option needs no glue here
     given = dict((name, params[name]) for name in DEFAULTS if name in params)
     given['owner'] = _resolve_id(module, params['owner'], pwd.getpwnam, 'owner')
