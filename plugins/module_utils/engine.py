@@ -275,7 +275,6 @@ def _configure_links(cfg, opt):
     nearest = cfg.dest_real
     while not os.path.lexists(nearest):
         nearest = os.path.dirname(nearest)
-    cfg.dest_dev = os.stat(nearest).st_dev
     # link(2) fails with EXDEV across mounts, bind mounts of one device too: compare mount points, not just devices
     table = mount_table()
     dest_mount = _mount_entry(nearest, table)[0]

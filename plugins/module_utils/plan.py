@@ -263,6 +263,7 @@ class Planner:
         self._rel = ''
         self._entered = {}
         self._target_names = 0
+        self._created_dev = (None, None)
 
     # -- the walk ---------------------------------------------------------
 
@@ -667,7 +668,7 @@ class Planner:
         cfg = self.cfg
         unlinked = ''
         if src.within and cfg.symlinks and cfg.link_style == 'hard':
-            unlinked = self._hard_refusal(src, dest_fd)
+            unlinked = self._hard_refusal(src, parent, dest_fd)
             if not unlinked:
                 return self._hard_link(parent, name, src, de)
         elif src.within and cfg.symlinks:
@@ -746,17 +747,29 @@ class Planner:
             return None
         return (-1 if cfg.uid is None else cfg.uid), (-1 if cfg.gid is None else cfg.gid)
 
-    def _hard_refusal(self, src, dest_fd):
-        """Why the file `src` of within cannot be hard-linked into the dest directory open as `dest_fd`, or ''."""
+    def _hard_refusal(self, src, parent, dest_fd):
+        """Why the file `src` of within cannot be hard-linked into the dest directory `parent`, or ''."""
         cfg = self.cfg
         st = src.stat()
-        if st.st_dev != (cfg.dest_dev if dest_fd is None else os.fstat(dest_fd).st_dev):
+        if st.st_dev != self._dest_dev(parent, dest_fd):
             return NOT_HARD_LINKED + 'on another file system than dest, copied'
         if not cfg.hard_roots.contains(src.real):
             return NOT_HARD_LINKED + 'under another mount than dest, copied'
         if cfg.protected_hardlinks and st.st_uid != cfg.euid:
             return NOT_HARD_LINKED + 'fs.protected_hardlinks and the file is not owned by this user, copied'
         return ''
+
+    def _dest_dev(self, parent, dest_fd):
+        """The device of dest directory `parent` (open as `dest_fd`), or of the closest one that exists, for one
+        this run creates: it is made on its parent's."""
+        if dest_fd is not None:
+            return os.fstat(dest_fd).st_dev
+        if self._created_dev[0] != parent:
+            path = self._dest_path(parent)
+            while not os.path.lexists(path):
+                path = os.path.dirname(path)
+            self._created_dev = (parent, os.lstat(path).st_dev)
+        return self._created_dev[1]
 
     def _hard_link(self, parent, name, src, de):
         """The decisions for a hard link to the file `src` of within: None when dest already is that inode."""

@@ -46,6 +46,15 @@ def diff_line(d):
     return _CONTROL.sub(lambda m: '\\x%02x' % ord(m.group()), '%s %-7s %s%s' % (_MARK[d.action], d.action, path, detail))
 
 
+def _single_action(d):
+    if d is None:
+        return 'unchanged'
+    if d.target is not None and d.action in (RELINK, UPDATE):
+        # a link replaced, or given its owner: a hard link names the inode it must be
+        return 'hardlinked' if d.expect is not None else 'symlinked'
+    return _SINGLE_ACTION.get(d.action, 'unchanged')
+
+
 class Report:
     def __init__(self, label, want_diff):
         self.label = label
@@ -106,10 +115,7 @@ class Report:
             'skipped_entries': self.skipped,
         }
         if single:
-            last = self.last
-            result['action'] = _SINGLE_ACTION.get(last.action, 'unchanged') if last else 'unchanged'
-            if last and last.action == RELINK and last.expect is not None:
-                result['action'] = 'hardlinked'
+            result['action'] = _single_action(self.last)
         if self.want_diff:
             lines = list(self.lines)
             if total > len(self.changes):

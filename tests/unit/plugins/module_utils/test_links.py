@@ -220,6 +220,32 @@ def _bind(source, point):
             subprocess.run(['umount', '-l', point], check=True)
 
 
+@contextlib.contextmanager
+def _tmpfs(point):
+    os.makedirs(point)
+    proc = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', point], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, check=False)
+    if proc.returncode:
+        pytest.skip('cannot mount a tmpfs here: %s' % proc.stdout.decode(errors='replace').strip())
+    try:
+        yield point
+    finally:
+        if subprocess.run(['umount', point], check=False).returncode:
+            subprocess.run(['umount', '-l', point], check=True)
+
+
+def test_a_directory_created_on_a_file_system_mounted_in_dest_gets_copies(site, run, write):
+    run(link_style='hard')
+    os.makedirs(str(site / 'build/cache/new'))
+    os.symlink(str(site / 'htdocs/img/a.png'), str(site / 'build/cache/new/a.png'))
+    with _tmpfs(str(site / 'origin/cache')):
+        # cache/new does not exist yet: it will be made on the tmpfs, not on dest's file system
+        result = _same_in_check_mode(run, link_style='hard')
+        assert _actions(result) == [('cache/new', 'mkdir'), ('cache/new/a.png', 'copy')]
+        assert (site / 'origin/cache/new/a.png').read_bytes() == b'A' * 100
+        assert run(link_style='hard')['changed'] is False
+
+
 def test_a_within_on_another_mount_of_the_same_device_is_copied(site, run, tmp_path):
     # link(2) fails with EXDEV across mounts even where st_dev is the same (a bind mount)
     with _bind(str(site / 'htdocs'), str(tmp_path / 'bound')) as bound:
@@ -362,3 +388,19 @@ def test_link_target_given_uses_the_closest_within_root(tmp_path, run, release):
     assert not result.get('failed')
     assert os.readlink(str(tmp_path / 'origin/img/a.png')) == current + '/img/a.png'
 
+
+
+@root_only
+def test_single_file_link_owner_update_is_reported_as_symlinked(site, run):
+    _originals_owned_by_nobody(site)
+    src = str(site / 'htdocs/img/a.png')
+    dest = str(site / 'a.png')
+    run(src=src, dest=dest)
+    result = run(src=src, dest=dest, link_owner='target')
+    assert (result['action'], _actions(result)) == ('symlinked', [('a.png', 'update')])
+    assert _ids(dest) == (NOBODY, NOBODY + 1)
+    # a replaced original: the hard link is replaced too
+    run(src=src, dest=dest, link_style='hard')
+    os.rename(str(site / 'htdocs/img/b.png'), src)
+    assert run(src=src, dest=dest, link_style='hard')['action'] == 'hardlinked'
+    assert _inode(dest) == _inode(src)
