@@ -389,7 +389,6 @@ def test_link_target_given_uses_the_closest_within_root(tmp_path, run, release):
     assert os.readlink(str(tmp_path / 'origin/img/a.png')) == current + '/img/a.png'
 
 
-
 @root_only
 def test_single_file_link_owner_update_is_reported_as_symlinked(site, run):
     _originals_owned_by_nobody(site)
