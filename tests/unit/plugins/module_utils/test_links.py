@@ -294,6 +294,33 @@ def test_a_source_swapped_after_planning_is_never_hard_linked(site, tmp_path):
     assert os.lstat(str(secret)).st_nlink == 1
 
 
+def test_a_source_directory_swapped_after_planning_is_never_hard_linked_through(site, tmp_path):
+    os.makedirs(str(tmp_path / 'origin'))
+    cfg = configure(str(site / 'build'), str(tmp_path / 'origin'), within=[str(site / 'htdocs')], link_style='hard',
+                    fsync=False)
+    decisions = list(Planner(cfg).entries())
+    # the directory of the originals becomes a link to a directory outside within, same names in it
+    outside = tmp_path / 'outside'
+    outside.mkdir()
+    for name in ('a.png', 'b.png'):
+        (outside / name).write_bytes(b'secret')
+    os.rename(str(site / 'htdocs/img'), str(tmp_path / 'moved'))
+    os.symlink(str(outside), str(site / 'htdocs/img'))
+    applier = Applier(cfg)
+    failed = []
+    try:
+        for d in decisions:
+            try:
+                applier.apply(d)
+            except OSError:
+                failed.append(d.rel)
+    finally:
+        applier.unlock()
+    assert failed == ['img/a.png', 'img/b.png']
+    assert os.listdir(str(tmp_path / 'origin/img')) == []
+    assert [os.lstat(str(outside / name)).st_nlink for name in ('a.png', 'b.png')] == [1, 1]
+
+
 def test_single_file_hard_link(site, run):
     src = str(site / 'htdocs/img/a.png')
     dest = str(site / 'a.png')
