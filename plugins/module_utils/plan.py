@@ -684,7 +684,7 @@ class Planner:
             what = self._content_differs(src, st, dest_path, dst)
             if what:
                 return [Decision(UPDATE, parent, name, source=src.real, expect=expect, mode=mode,
-                                 detail=what + (', ' + unlinked if unlinked else ''))]
+                                 detail=_also(what, unlinked))]
             attrs = self._attrs_differ(dst, mode)
             if not attrs:
                 self.unchanged += 1
@@ -694,12 +694,12 @@ class Planner:
                                  detail=attrs)]
             # never chmod in place a file that also lives elsewhere
             return [Decision(UPDATE, parent, name, source=src.real, expect=expect, mode=mode,
-                             detail=attrs + ', hard link')]
+                             detail=_also(attrs + ', hard link', unlinked))]
         if de.is_dir(follow_symlinks=False):
             return self._instead_of_dir(parent, name, Decision(COPY, parent, name, source=src.real, expect=expect,
                                                                mode=mode, detail=unlinked))
         return [Decision(UPDATE, parent, name, source=src.real, expect=expect, mode=mode,
-                         detail='replaces a symlink' if de.is_symlink() else 'replaces a special file')]
+                         detail=_also('replaces a symlink' if de.is_symlink() else 'replaces a special file', unlinked))]
 
     def _symlink(self, parent, name, src, de, dest_fd):
         """The decisions for a symlink to the file `src` of within: None when the dest entry is already right."""
@@ -997,6 +997,10 @@ def _named_stat(entry, path):
         return entry.stat(follow_symlinks=False)
     except OSError as exc:
         raise OSError(exc.errno, exc.strerror, path)
+
+
+def _also(detail, more):
+    return detail + ', ' + more if more else detail
 
 
 def _ids_differ(st, ids):

@@ -200,6 +200,11 @@ def test_a_file_of_within_on_another_device_is_copied_with_a_warning(site, run):
             '1 file(s) of within copied instead of hard-linked, the first far.png: '
             'not hard-linked: on another file system than dest, copied']
         assert run(link_style='hard', within=[str(site / 'htdocs'), other])['changed'] is False
+        # a symlink mirror turned hard: the link to the far file is replaced by a copy, with the warning again
+        run(within=[str(site / 'htdocs'), other])
+        result = _same_in_check_mode(run, link_style='hard', within=[str(site / 'htdocs'), other])
+        assert ('far.png', 'update') in _actions(result)
+        assert [w for w in result['warnings'] if 'copied instead of hard-linked' in w]
     finally:
         for name in os.listdir(other):
             os.unlink(os.path.join(other, name))
