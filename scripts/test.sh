@@ -32,6 +32,7 @@ step changelog     scripts/changelog.sh
 step build         scripts/build.sh
 step docs          scripts/docs.sh
 step adversarial   scripts/adversarial.sh
+step webservers    scripts/webservers.sh
 step molecule      scripts/molecule.sh
 step bench-quick   scripts/bench.sh quick
 

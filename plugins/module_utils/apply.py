@@ -20,7 +20,7 @@ import os
 import stat
 
 from ansible_collections.cdn.origin.plugins.module_utils.plan import (
-    COPY, MKDIR, RELINK, REMOVE, SKIP, SYMLINK, UPDATE, Decision,
+    COPY, HARDLINK, MKDIR, RELINK, REMOVE, SKIP, SYMLINK, UPDATE, Decision,
 )
 from ansible_collections.cdn.origin.plugins.module_utils.policy import TEMP_PREFIX, copy_mode, inside
 
@@ -33,6 +33,8 @@ _FD_WINDOW = 64
 # Errors after which no further write can succeed: stop at once.
 FATAL_ERRNOS = frozenset((errno.ENOSPC, errno.EDQUOT, errno.EROFS))
 _NO_SYMLINKS = frozenset((errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS))
+# link(2) refused for reasons planning cannot see (a bind mount inside dest, a file system without hard links)
+_NO_HARD_LINKS = frozenset((errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP))
 _NO_COPY_FILE_RANGE = frozenset((errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM))
 # SEEK_DATA refused: a file system (or kernel) that cannot tell holes, copied whole instead
 _NO_SEEK_DATA = frozenset((errno.EINVAL, errno.EOPNOTSUPP, errno.ENOSYS))
@@ -170,8 +172,11 @@ class Applier:
             return self._make_root(d)
         fd = self._root() if d.parent is None else self._dirfd(d.parent)
         action = d.action
-        if action == SYMLINK or action == RELINK:
-            return self._link(fd, d, replace=action == RELINK)
+        if action == HARDLINK or action == RELINK and d.expect is not None:
+            return self._hard_link(fd, d)
+        if action == SYMLINK or action == RELINK or action == UPDATE and d.target is not None:
+            # an update of a link is of its owner: replaced by one owned right
+            return self._link(fd, d, replace=action != SYMLINK)
         if action == COPY or action == UPDATE:
             if d.inplace:
                 self._fix_attrs(fd, d)
@@ -228,7 +233,8 @@ class Applier:
         if not self.cfg.symlinks:
             return self._copy_instead(fd, d)
         try:
-            if not replace:
+            # a link to be owned by someone is made under a temporary name: never seen with the process's owner
+            if not replace and d.ids is None:
                 try:
                     os.symlink(d.target, d.name, dir_fd=fd)
                     return d
@@ -242,7 +248,47 @@ class Applier:
             self.warnings.append('%s refuses symlinks (%s): copying instead of linking'
                                  % (self.cfg.dest_real, exc.strerror))
             return self._copy_instead(fd, d)
+        if d.ids is not None:
+            try:
+                os.chown(temp, d.ids[0], d.ids[1], dir_fd=fd, follow_symlinks=False)
+            except BaseException:
+                _unlink_quietly(fd, temp)
+                raise
         self._rename(fd, temp, d.name)
+        return d
+
+    def _hard_link(self, fd, d):
+        """A hard link to the checked file d.source, made under a temporary name and renamed into place.
+
+        The source's directory is opened from its root without following a
+        link, and the new link is checked to be the planned inode before it
+        gets its final name: a name swapped since planning (for a symlink to
+        anywhere, or another file) is never linked into dest.
+        """
+        parent, name = d.source.rsplit('/', 1)
+        src_fd = self._source_dir_fd(parent or '/')
+        while True:
+            temp = _temp_name()
+            try:
+                os.link(name, temp, src_dir_fd=src_fd, dst_dir_fd=fd, follow_symlinks=False)
+                break
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                if exc.errno not in _NO_HARD_LINKS:
+                    raise
+                warning = '%s refuses hard links (%s): copying instead' % (self.cfg.dest_real, exc.strerror)
+                if warning not in self.warnings:
+                    self.warnings.append(warning)
+                return self._copy_instead(fd, d, detail='hard link refused')
+        try:
+            st = os.stat(temp, dir_fd=fd, follow_symlinks=False)
+            if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) != d.expect:
+                raise SourceChanged(errno.ESTALE, 'source %s changed during the run' % d.source)
+            self._rename(fd, temp, d.name)
+        finally:
+            # rename does nothing when both names already are links to one inode: the temporary one stays
+            _unlink_quietly(fd, temp)
         return d
 
     def _temp_symlink(self, fd, target):
@@ -254,11 +300,11 @@ class Applier:
             except FileExistsError:
                 continue
 
-    def _copy_instead(self, fd, d):
+    def _copy_instead(self, fd, d, detail='symlinks refused'):
         st = os.stat(d.source)
-        copy = Decision(COPY if d.action == SYMLINK else UPDATE, d.parent, d.name, source=d.source,
+        copy = Decision(COPY if d.action in (SYMLINK, HARDLINK) else UPDATE, d.parent, d.name, source=d.source,
                         expect=(st.st_dev, st.st_ino), mode=copy_mode(st.st_mode, self.cfg.mode),
-                        detail='symlinks refused')
+                        detail=detail)
         self._copy(fd, copy)
         return copy
 
@@ -296,13 +342,16 @@ class Applier:
             # single-file mode: the source file is its own root
             return os.open(real, _READ_FLAGS)
         parent, name = real.rsplit('/', 1)
-        parent = parent or '/'
+        return os.open(name, _READ_FLAGS, dir_fd=self._source_dir_fd(parent or '/'))
+
+    def _source_dir_fd(self, parent):
+        """The source directory `parent`, opened beneath its root (see _open_beneath), the last one kept open."""
         cached, fd = self._source_dir
         if cached != parent:
             self._forget_source_dir()
             fd = self._open_beneath(parent)
             self._source_dir = (parent, fd)
-        return os.open(name, _READ_FLAGS, dir_fd=fd)
+        return fd
 
     def _open_beneath(self, path):
         root = max((r for r in self.cfg.allowed.reals if inside(path, r)), key=len, default=None)

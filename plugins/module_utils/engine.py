@@ -94,13 +94,18 @@ def mount_table(mountinfo=_MOUNTINFO):
     return found
 
 
+def _mount_entry(path, table):
+    """(mount point, file system type) of the mount holding `path` in `table`; (None, None) where unknown."""
+    best = (None, None)
+    for point, fstype in table:
+        if inside(path, point) and (best[0] is None or len(point) >= len(best[0])):
+            best = (point, fstype)
+    return best
+
+
 def fs_type(path, mountinfo=_MOUNTINFO):
     """File system type of the mount holding `path`, or None where unknown."""
-    best, kind = '', None
-    for point, fstype in mount_table(mountinfo):
-        if inside(path, point) and len(point) >= len(best):
-            best, kind = point, fstype
-    return kind
+    return _mount_entry(path, mount_table(mountinfo))[1]
 
 
 def mounts_inside(root, mountinfo=_MOUNTINFO):
@@ -129,7 +134,7 @@ def _existing_dir(path, what):
 # declared for the engine (the module adds its argument spec, nothing else).
 DEFAULTS = dict(within=(), link_style='absolute', prune=False, exclude=(), checksum=False, force=False, mode=None,
                 owner=None, group=None, directory_mode=None, fsync=True, max_delete=None, workers=None,
-                prune_mounts=False)
+                prune_mounts=False, link_owner='process', link_target='real')
 
 
 def options(given):
@@ -196,8 +201,9 @@ def configure(src, dest, **given):
     """Check every option and the roots; raises MirrorError naming the path and the reason."""
     opt = options(given)
     link_style, mode, directory_mode = opt.link_style, opt.mode, opt.directory_mode
-    if link_style not in ('absolute', 'relative'):
-        raise MirrorError('link_style must be absolute or relative, not %r' % (link_style,))
+    if link_style not in ('absolute', 'relative', 'hard'):
+        raise MirrorError('link_style must be absolute, relative or hard, not %r' % (link_style,))
+    _links_valid(opt)
     max_delete, max_delete_percent = _max_delete(opt.max_delete)
     uid, gid = _id(opt.owner, 'owner'), _id(opt.group, 'group')
     srcs = src if isinstance(src, (list, tuple)) else [src]
@@ -238,10 +244,55 @@ def configure(src, dest, **given):
     cfg.allowed = Roots(tuple(within_roots.reals) + tuple(real for _path, real in cfg.sources))
     cfg.root_reals = frozenset(cfg.allowed.reals + cfg.dest_roots.reals)
     cfg.symlinks = fs_type(cfg.dest_real) not in NO_SYMLINK_FS
+    _configure_links(cfg, opt)
     # what prune and force must not cross, found before any change
     cfg.prune_mounts = bool(opt.prune_mounts)
     cfg.mounts = mounts_inside(cfg.dest_real) if cfg.prune or cfg.force else Roots(())
     return cfg
+
+
+def _links_valid(opt):
+    if opt.link_owner not in ('process', 'target'):
+        raise MirrorError('link_owner must be process or target, not %r' % (opt.link_owner,))
+    if opt.link_target not in ('real', 'given'):
+        raise MirrorError('link_target must be real or given, not %r' % (opt.link_target,))
+    if opt.link_target == 'given' and opt.link_style == 'hard':
+        # a hard link is the inode found now: switching a release link would relink it anyway
+        raise MirrorError('link_target: given needs symlinks: a hard link (link_style: hard) is to the file itself, '
+                          'not through a path')
+
+
+def _configure_links(cfg, opt):
+    """What links need beyond the roots: the given within paths, and where hard links can be made."""
+    cfg.link_owner = opt.link_owner
+    # (real root as a prefix, the within path as given), longest first: a file links through its closest root
+    cfg.given = None
+    if opt.link_target == 'given':
+        given = [(_child_prefix(os.path.realpath(path)), path) for path in (_abs(w) for w in split_paths(opt.within))]
+        cfg.given = sorted(given, key=lambda pair: -len(pair[0]))
+    if cfg.link_style != 'hard':
+        return
+    nearest = cfg.dest_real
+    while not os.path.lexists(nearest):
+        nearest = os.path.dirname(nearest)
+    # link(2) fails with EXDEV across mounts, bind mounts of one device too: compare mount points, not just devices
+    table = mount_table()
+    dest_mount = _mount_entry(nearest, table)[0]
+    cfg.hard_roots = Roots(real for real in cfg.within.reals if _mount_entry(real, table)[0] == dest_mount)
+    cfg.euid = os.geteuid()
+    cfg.protected_hardlinks = cfg.euid != 0 and _sysctl('/proc/sys/fs/protected_hardlinks') != '0'
+
+
+def _child_prefix(real):
+    return real if real.endswith('/') else real + '/'
+
+
+def _sysctl(path):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return None
 
 
 def _configure_single(cfg, source, dest_path, dest_given):

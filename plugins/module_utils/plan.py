@@ -24,6 +24,7 @@ import stat
 from ansible_collections.cdn.origin.plugins.module_utils.policy import TEMP_PREFIX, Roots, copy_mode, inside, is_temp_name
 
 SYMLINK = 'symlink'
+HARDLINK = 'hardlink'
 COPY = 'copy'
 UPDATE = 'update'
 RELINK = 'relink'
@@ -60,6 +61,9 @@ LINKED_ENTRIES = 8
 _TIME_MAX = frozenset((2 ** 31 - 1, 15032385535, 16299260415))
 _TIME_MIN = frozenset((-2 ** 31,))
 _NS = 1000000000
+# Where a file of `within` is copied although link_style is hard, the detail
+# of its copy says so, starting with this (report.py warns about those).
+NOT_HARD_LINKED = 'not hard-linked: '
 # What a directory listing tells of an entry without a stat call. A level's
 # listings are held as one small int per name (see Planner._merge): 3 bits
 # for each source layer, then 3 for dest, instead of a DirEntry per name and
@@ -73,15 +77,16 @@ class Decision:
     """One change for one dest entry; `parent` is None only for the dest root itself."""
 
     __slots__ = ('action', 'parent', 'name', 'target', 'source', 'expect', 'mode', 'inplace', 'is_dir', 'detail',
-                 'repair')
+                 'repair', 'ids')
 
     def __init__(self, action, parent, name, target=None, source=None, expect=None, mode=None,
-                 inplace=False, is_dir=False, detail='', repair=False):
+                 inplace=False, is_dir=False, detail='', repair=False, ids=None):
         self.action = action
         self.parent = parent
         self.name = name
         self.target = target
         self.source = source
+        # (device, inode) of the source a copy is made from, or a hard link is; None for a symlink
         self.expect = expect
         self.mode = mode
         self.inplace = inplace
@@ -91,6 +96,8 @@ class Decision:
         # directory goes, an empty directory where a file goes) rather than
         # deleting what it mirrors
         self.repair = repair
+        # (uid, gid) a symlink is given before its rename (-1 leaves one alone), None for the process's
+        self.ids = ids
 
     @property
     def deletes(self):
@@ -256,6 +263,7 @@ class Planner:
         self._rel = ''
         self._entered = {}
         self._target_names = 0
+        self._created_dev = (None, None)
 
     # -- the walk ---------------------------------------------------------
 
@@ -658,33 +666,25 @@ class Planner:
     def _file(self, parent, name, src, de, dest_fd):
         """The decisions for one source file: None when the dest entry is already right."""
         cfg = self.cfg
-        if src.within and cfg.symlinks:
-            target = src.real
-            if cfg.link_style == 'relative':
-                target = os.path.relpath(src.real, self._dest_path(parent))
-            if de is None:
-                return [Decision(SYMLINK, parent, name, target=target, source=src.real)]
-            if de.is_symlink():
-                current = os.readlink(de.name, dir_fd=dest_fd)
-                if current == target:
-                    self.unchanged += 1
-                    return None
-                return [Decision(RELINK, parent, name, target=target, source=src.real, detail='was -> %s' % current)]
-            if de.is_dir(follow_symlinks=False):
-                return self._instead_of_dir(parent, name, Decision(SYMLINK, parent, name, target=target,
-                                                                   source=src.real))
-            return [Decision(RELINK, parent, name, target=target, source=src.real, detail='replaces a file')]
+        unlinked = ''
+        if src.within and cfg.symlinks and cfg.link_style == 'hard':
+            unlinked = self._hard_refusal(src, parent, dest_fd)
+            if not unlinked:
+                return self._hard_link(parent, name, src, de)
+        elif src.within and cfg.symlinks:
+            return self._symlink(parent, name, src, de, dest_fd)
         st = src.stat()
         mode = copy_mode(st.st_mode, cfg.mode)
         expect = (st.st_dev, st.st_ino)
         if de is None:
-            return [Decision(COPY, parent, name, source=src.real, expect=expect, mode=mode)]
+            return [Decision(COPY, parent, name, source=src.real, expect=expect, mode=mode, detail=unlinked)]
         if de.is_file(follow_symlinks=False):
             dest_path = os.path.join(self._dest_path(parent), name)
             dst = _named_stat(de, dest_path)
             what = self._content_differs(src, st, dest_path, dst)
             if what:
-                return [Decision(UPDATE, parent, name, source=src.real, expect=expect, mode=mode, detail=what)]
+                return [Decision(UPDATE, parent, name, source=src.real, expect=expect, mode=mode,
+                                 detail=_also(what, unlinked))]
             attrs = self._attrs_differ(dst, mode)
             if not attrs:
                 self.unchanged += 1
@@ -694,12 +694,101 @@ class Planner:
                                  detail=attrs)]
             # never chmod in place a file that also lives elsewhere
             return [Decision(UPDATE, parent, name, source=src.real, expect=expect, mode=mode,
-                             detail=attrs + ', hard link')]
+                             detail=_also(attrs + ', hard link', unlinked))]
         if de.is_dir(follow_symlinks=False):
             return self._instead_of_dir(parent, name, Decision(COPY, parent, name, source=src.real, expect=expect,
-                                                               mode=mode))
+                                                               mode=mode, detail=unlinked))
         return [Decision(UPDATE, parent, name, source=src.real, expect=expect, mode=mode,
-                         detail='replaces a symlink' if de.is_symlink() else 'replaces a special file')]
+                         detail=_also('replaces a symlink' if de.is_symlink() else 'replaces a special file', unlinked))]
+
+    def _symlink(self, parent, name, src, de, dest_fd):
+        """The decisions for a symlink to the file `src` of within: None when the dest entry is already right."""
+        target = self._link_target(parent, src.real)
+        ids = self._link_ids(src)
+        if de is None:
+            return [Decision(SYMLINK, parent, name, target=target, source=src.real, ids=ids)]
+        if de.is_symlink():
+            current = os.readlink(de.name, dir_fd=dest_fd)
+            if current != target:
+                return [Decision(RELINK, parent, name, target=target, source=src.real, detail='was -> %s' % current,
+                                 ids=ids)]
+            attrs = '' if ids is None else _ids_differ(_named_stat(de, self._dest_path(_join(parent, name))), ids)
+            if not attrs:
+                self.unchanged += 1
+                return None
+            # replaced by a link owned right, as a new one is made: never a moment without the link
+            return [Decision(UPDATE, parent, name, target=target, source=src.real, detail=attrs, ids=ids)]
+        if de.is_dir(follow_symlinks=False):
+            return self._instead_of_dir(parent, name, Decision(SYMLINK, parent, name, target=target,
+                                                               source=src.real, ids=ids))
+        return [Decision(RELINK, parent, name, target=target, source=src.real, detail='replaces a file', ids=ids)]
+
+    def _link_target(self, parent, real):
+        """What a symlink to the file `real` of within holds: its real path, or (link_target given) its path
+        through the within root as the operator wrote it; made relative to the link's directory for relative."""
+        cfg = self.cfg
+        target = real
+        if cfg.given is not None:
+            for prefix, given in cfg.given:
+                if real.startswith(prefix):
+                    target = _child_real(given, real[len(prefix):])
+                    break
+        if cfg.link_style == 'relative':
+            target = os.path.relpath(target, self._dest_path(parent))
+        return target
+
+    def _link_ids(self, src):
+        """(uid, gid) for a symlink to `src` (-1: left alone), or None when links keep the process's."""
+        cfg = self.cfg
+        if cfg.link_owner == 'target':
+            st = src.stat()
+            return st.st_uid, st.st_gid
+        if cfg.uid is None and cfg.gid is None:
+            return None
+        return (-1 if cfg.uid is None else cfg.uid), (-1 if cfg.gid is None else cfg.gid)
+
+    def _hard_refusal(self, src, parent, dest_fd):
+        """Why the file `src` of within cannot be hard-linked into the dest directory `parent`, or ''."""
+        cfg = self.cfg
+        st = src.stat()
+        if st.st_dev != self._dest_dev(parent, dest_fd):
+            return NOT_HARD_LINKED + 'on another file system than dest, copied'
+        if not cfg.hard_roots.contains(src.real):
+            return NOT_HARD_LINKED + 'under another mount than dest, copied'
+        if cfg.protected_hardlinks and st.st_uid != cfg.euid:
+            return NOT_HARD_LINKED + 'fs.protected_hardlinks and the file is not owned by this user, copied'
+        return ''
+
+    def _dest_dev(self, parent, dest_fd):
+        """The device of dest directory `parent` (open as `dest_fd`), or of the closest one that exists, for one
+        this run creates: it is made on its parent's."""
+        if dest_fd is not None:
+            return os.fstat(dest_fd).st_dev
+        if self._created_dev[0] != parent:
+            path = self._dest_path(parent)
+            while not os.path.lexists(path):
+                path = os.path.dirname(path)
+            self._created_dev = (parent, os.lstat(path).st_dev)
+        return self._created_dev[1]
+
+    def _hard_link(self, parent, name, src, de):
+        """The decisions for a hard link to the file `src` of within: None when dest already is that inode."""
+        st = src.stat()
+        expect = (st.st_dev, st.st_ino)
+        link = Decision(HARDLINK, parent, name, target=src.real, source=src.real, expect=expect)
+        if de is None:
+            return [link]
+        if de.is_dir(follow_symlinks=False):
+            return self._instead_of_dir(parent, name, link)
+        if de.is_file(follow_symlinks=False):
+            dst = _named_stat(de, self._dest_path(_join(parent, name)))
+            if (dst.st_dev, dst.st_ino) == expect:
+                self.unchanged += 1
+                return None
+            detail = 'replaces another file'
+        else:
+            detail = 'replaces a symlink' if de.is_symlink() else 'replaces a special file'
+        return [Decision(RELINK, parent, name, target=src.real, source=src.real, expect=expect, detail=detail)]
 
     def _content_differs(self, src, st, dest_path, dst):
         if dst.st_size != st.st_size:
@@ -908,6 +997,17 @@ def _named_stat(entry, path):
         return entry.stat(follow_symlinks=False)
     except OSError as exc:
         raise OSError(exc.errno, exc.strerror, path)
+
+
+def _also(detail, more):
+    return detail + ', ' + more if more else detail
+
+
+def _ids_differ(st, ids):
+    """'owner', 'group' or both where the lstat `st` of a link has not the (uid, gid) `ids` asks for (-1: any)."""
+    uid, gid = ids
+    return ', '.join(what for what, want, have in (('owner', uid, st.st_uid), ('group', gid, st.st_gid))
+                     if want != -1 and want != have)
 
 
 def _stored_as(src_ns, dst_ns):

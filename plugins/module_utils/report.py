@@ -14,7 +14,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.cdn.origin.plugins.module_utils.plan import (
-    COPY, MKDIR, RELINK, REMOVE, SKIP, SYMLINK, UPDATE,
+    COPY, HARDLINK, MKDIR, NOT_HARD_LINKED, RELINK, REMOVE, SKIP, SYMLINK, UPDATE,
 )
 from ansible_collections.cdn.origin.plugins.module_utils.policy import display
 
@@ -25,10 +25,10 @@ _CONTROL = re.compile('[\x00-\x1f\x7f]')
 WARNINGS_LIMIT = 20
 
 _COUNTER = {SYMLINK: 'symlinked', COPY: 'copied', UPDATE: 'updated', RELINK: 'updated', REMOVE: 'removed',
-            SKIP: 'skipped', MKDIR: 'directories_created'}
-_MARK = {SYMLINK: '+', COPY: '+', MKDIR: '+', UPDATE: '~', RELINK: '~', REMOVE: '-', SKIP: '!'}
+            SKIP: 'skipped', MKDIR: 'directories_created', HARDLINK: 'hardlinked'}
+_MARK = {SYMLINK: '+', COPY: '+', MKDIR: '+', UPDATE: '~', RELINK: '~', REMOVE: '-', SKIP: '!', HARDLINK: '+'}
 # single-file mode speaks of what became of the one file
-_SINGLE_ACTION = {SYMLINK: 'symlinked', RELINK: 'symlinked', COPY: 'copied', UPDATE: 'copied'}
+_SINGLE_ACTION = {SYMLINK: 'symlinked', RELINK: 'symlinked', COPY: 'copied', UPDATE: 'copied', HARDLINK: 'hardlinked'}
 
 
 def diff_line(d):
@@ -36,13 +36,23 @@ def diff_line(d):
     path = display(d.rel)
     if d.is_dir and d.action != REMOVE:
         path += '/'
-    if d.action in (SYMLINK, RELINK):
-        path += ' -> ' + display(d.target)
+    if d.action in (SYMLINK, RELINK, HARDLINK):
+        # a hard link (its decision names the inode it must be) is the file itself, not a pointer to it
+        path += (' => ' if d.expect is not None else ' -> ') + display(d.target)
     if d.is_dir and d.action == REMOVE:
         path += '/'
     detail = ' (%s)' % display(d.detail) if d.detail else ''
     # a newline in a file name must not forge a line of its own
     return _CONTROL.sub(lambda m: '\\x%02x' % ord(m.group()), '%s %-7s %s%s' % (_MARK[d.action], d.action, path, detail))
+
+
+def _single_action(d):
+    if d is None:
+        return 'unchanged'
+    if d.target is not None and d.action in (RELINK, UPDATE):
+        # a link replaced, or given its owner: a hard link names the inode it must be
+        return 'hardlinked' if d.expect is not None else 'symlinked'
+    return _SINGLE_ACTION.get(d.action, 'unchanged')
 
 
 class Report:
@@ -51,6 +61,9 @@ class Report:
         self.want_diff = want_diff
         self.summary = dict.fromkeys(('symlinked', 'copied', 'updated', 'unchanged', 'removed', 'skipped',
                                       'directories_created'), 0)
+        self.summary['hardlinked'] = 0
+        # files of within copied although link_style is hard: how many, and the first
+        self.not_hard_linked = [0, None]
         self.changes = []
         self.skipped = []
         self.lines = []
@@ -67,6 +80,9 @@ class Report:
             self.deletions += 1
             if len(self.first_deletions) < DELETIONS_LISTED:
                 self.first_deletions.append(d.rel)
+        if d.action in (COPY, UPDATE) and NOT_HARD_LINKED in d.detail:
+            self.not_hard_linked[0] += 1
+            self.not_hard_linked[1] = self.not_hard_linked[1] or d
         if d.action == SKIP:
             if len(self.skipped) < CHANGES_LIMIT:
                 self.skipped.append({'path': display(d.rel), 'reason': display(d.detail)})
@@ -82,6 +98,10 @@ class Report:
         shown = ['skipped %s: %s' % (s['path'], s['reason']) for s in self.skipped[:WARNINGS_LIMIT]]
         if n > len(shown):
             shown.append('%d more entries skipped, see skipped_entries' % (n - len(shown)))
+        count, first = self.not_hard_linked
+        if count:
+            shown.append('%d file(s) of within copied instead of hard-linked, the first %s: %s'
+                         % (count, display(first.rel), display(first.detail[first.detail.index(NOT_HARD_LINKED):])))
         return shown
 
     def result(self, unchanged, single=False):
@@ -95,8 +115,7 @@ class Report:
             'skipped_entries': self.skipped,
         }
         if single:
-            last = self.last
-            result['action'] = _SINGLE_ACTION.get(last.action, 'unchanged') if last else 'unchanged'
+            result['action'] = _single_action(self.last)
         if self.want_diff:
             lines = list(self.lines)
             if total > len(self.changes):

@@ -81,9 +81,56 @@ options:
     description:
       - V(absolute) links point at the source's real path.
       - V(relative) links point at the same file through a path relative to the link's real parent directory.
+      - V(hard) (added in 0.2.0) makes a B(hard link) to the file's checked real path instead of a symlink, for web
+        servers that refuse symlinks (nginx C(disable_symlinks on), Apache without C(FollowSymLinks)). It is made
+        under a temporary name, checked to be the planned file, and renamed into place (action V(hardlink), or
+        V(relink) when it replaces another entry; the diff shows C(=> TARGET)). It is unchanged when the O(dest)
+        entry already is that file (same device and inode), so a deploy that replaces an original with a new file
+        relinks it.
+      - A hard link needs the original on the file system and the mount of O(dest)'s directory. Otherwise (another
+        device, another mount, a bind mount included, or a non-root run with C(fs.protected_hardlinks) on a file it
+        does not own) the file is copied, planned so (check mode is exact), with a warning. Should the kernel still
+        refuse the link at run time (C(EXDEV), C(EPERM), C(EMLINK)), the file is copied with a warning; a rerun then
+        tries the link again.
+      - Files outside O(within) are copied, never hard-linked.
+      - A hard link is the original itself; O(mode), O(owner), O(group) and O(link_owner) do not apply to it, and
+        nothing ever writes into it (updates replace the entry by a rename, prune unlinks it). Whoever can write the
+        original changes the mirror at once, and an original rewritten in place (not replaced by a rename) changes
+        what the mirror serves without a run.
     type: str
-    choices: [absolute, relative]
+    choices: [absolute, relative, hard]
     default: absolute
+  link_owner:
+    description:
+      - Who owns each symlink. V(process) is the owner of the process, or O(owner)/O(group) when set.
+      - V(target) gives each symlink the user and group id of the file it points to (read with C(stat)), for
+        Apache C(Options SymLinksIfOwnerMatch) and nginx C(disable_symlinks if_not_owner), which refuse a link whose
+        owner (C(lstat)) is not its target's. O(owner) and O(group) then do not apply to links.
+      - An owned link is made under a temporary name, given its owner (C(lchown)) and renamed into place, so no
+        moment shows it with another owner. A link whose owner or group is not the one asked for is replaced by one
+        that is (action V(update), detail C(owner) or C(group)), in check mode too. Setting an owner needs root.
+      - No effect on hard links, which are the original (see O(link_style)).
+    type: str
+    choices: [process, target]
+    default: process
+    version_added: 0.2.0
+  link_target:
+    description:
+      - What a symlink points at. V(real) is the real path of the file (every link resolved), as checked.
+      - V(given) points through the O(within) path as written, the closest one holding the file. With
+        O(within=/srv/app/current) and C(current -> releases/41), a link points at C(/srv/app/current/img/a.png),
+        not at C(/srv/app/releases/41/img/a.png). Switching C(current) to another release then changes nothing in
+        the mirror (no relink, nothing to purge). With O(link_style=relative), the link is that path made relative to
+        the link's directory.
+      - Containment is still checked on real paths when the run plans; only files whose real path lies inside
+        O(within) are linked. Between runs, the web server follows the given path as it is then, so the operator
+        vouches for every link in it. Whoever can change C(current) (or any directory link on the given path) changes
+        what is served, until the next run and after it.
+      - V(given) needs symlinks; with O(link_style=hard) the task fails.
+    type: str
+    choices: [real, given]
+    default: real
+    version_added: 0.2.0
   prune:
     description:
       - Remove entries under O(dest) that have no counterpart in the sources, including entries whose source is
@@ -141,23 +188,25 @@ options:
         O(mode) applies to those bits. The umask plays no part in a copy's mode.
       - A copy is given its mode before it is renamed into place; an existing copy with other bits is fixed in place
         (action V(update), C(perms)).
-      - Symlinks have no mode of their own; directories take O(directory_mode).
+      - Symlinks have no mode of their own, hard links keep the original's; directories take O(directory_mode).
     type: raw
   owner:
     description:
-      - Owner of every copy and of O(dest) and its directories, a user name or a numeric id. Copies and directories
-        the run writes get it; an existing one with another owner is fixed in place (action V(update), C(owner)).
+      - Owner of every copy, of every symlink (unless O(link_owner=target)) and of O(dest) and its directories, a
+        user name or a numeric id. Entries the run writes get it; an existing one with another owner is fixed
+        (action V(update), C(owner); a symlink is replaced by one with the right owner, renamed into place).
       - Without it, whatever the run writes belongs to the user the module runs as, and entries it leaves alone keep
         their owner.
-      - Symlinks keep the owner of the process.
+      - Hard links keep the original's owner.
       - A name that does not exist on the host, or an id C(chown) cannot set, fails the task before anything changes.
     type: str
   group:
     description:
-      - Group of every copy and of O(dest) and its directories, a group name or a numeric id, applied like O(owner).
+      - Group of every copy, of every symlink (unless O(link_owner=target)) and of O(dest) and its directories, a
+        group name or a numeric id, applied like O(owner).
       - Without it, whatever the run writes gets the group of the user the module runs as (or of its directory, where
         the directory is setgid), and entries it leaves alone keep their group.
-      - Symlinks keep the group of the process.
+      - Hard links keep the original's group.
       - A name that does not exist on the host, or an id C(chown) cannot set, fails the task before anything changes.
     type: str
   unsafe_writes:
@@ -199,6 +248,7 @@ notes:
   - The file modules' C(attributes), C(seuser), C(serole), C(setype) and C(selevel) are not options of this module;
     a task setting one fails (unsupported parameter) before anything changes. A copy, being a new file, gets the
     SELinux context a new file gets in its directory.
+  - Hard links (O(link_style=hard)) keep the original's mode and owner: O(mode), O(owner) and O(group) never reach them.
   - Runs on one O(dest) take turns. A run takes an advisory lock (C(flock)) on the O(dest) directory before
     planning and holds it to its end, so a run that waited plans what the other left, and reports only what it
     changed itself. A check-mode run takes the lock shared, so check-mode runs overlap; a real run waits for them
@@ -248,6 +298,21 @@ EXAMPLES = r'''
     mode: "0644"
     directory_mode: "0755"
 
+- name: A mirror for Apache SymLinksIfOwnerMatch / nginx disable_symlinks if_not_owner, through a release link
+  cdn.origin.symlink_or_copy:
+    src: /srv/app/current/public
+    dest: /srv/origin
+    within: /srv/app/current
+    link_owner: target
+    link_target: given
+
+- name: Hard links for a web server that refuses symlinks (dest on the file system of /srv/htdocs)
+  cdn.origin.symlink_or_copy:
+    src: /srv/build
+    dest: /srv/origin
+    within: /srv/htdocs
+    link_style: hard
+
 - name: Layers - the original tree, then resized images that win over the originals
   cdn.origin.symlink_or_copy:
     src:
@@ -293,17 +358,21 @@ RETURN = r'''
 summary:
   description:
     - Counts of what was done (or would be, in check mode).
+    - V(hardlinked) counts new hard links (action V(hardlink)); V(symlinked) new symlinks.
     - V(updated) counts existing entries replaced or fixed (actions V(update) and V(relink)), directories
       whose mode, owner or group was fixed included; V(unchanged) counts files and links that were already right;
       V(removed) counts every removal, repairs (a stale temporary file) included, not only the deletions
       O(max_delete) counts.
   returned: success; in check mode also when O(max_delete) stops the run
   type: dict
-  sample: {symlinked: 1200, copied: 37, updated: 2, unchanged: 0, removed: 1, skipped: 1, directories_created: 40}
+  sample: {symlinked: 1200, copied: 37, updated: 2, unchanged: 0, removed: 1, skipped: 1, directories_created: 40,
+           hardlinked: 0}
 changes:
   description:
     - One entry per change, in the order they are applied; paths are relative to O(dest) (V(.) is O(dest)
-      itself). Actions are V(symlink), V(copy), V(update), V(relink), V(remove), V(mkdir) and V(skip).
+      itself). Actions are V(symlink), V(hardlink), V(copy), V(update), V(relink), V(remove), V(mkdir) and V(skip).
+    - V(relink) replaces an entry by a link, a symlink or (O(link_style=hard)) a hard link; V(update) of a link
+      fixes its owner or group.
     - Capped at 1000 entries; RV(changes_truncated) tells when there were more.
   returned: success; in check mode also when O(max_delete) stops the run
   type: list
@@ -321,7 +390,7 @@ skipped_entries:
   elements: dict
   sample: [{path: leak, reason: symlink points outside every source and within root (/etc/shadow)}]
 action:
-  description: In single-file mode, what became of the file.
+  description: In single-file mode, what became of the file (V(symlinked), V(hardlinked), V(copied) or V(unchanged)).
   returned: success, when O(src) is a single file
   type: str
   sample: symlinked
@@ -363,7 +432,9 @@ def main():
             src=dict(type='raw', required=True),
             dest=dict(type='path', required=True),
             within=dict(type='raw', default=[]),
-            link_style=dict(type='str', default='absolute', choices=['absolute', 'relative']),
+            link_style=dict(type='str', default='absolute', choices=['absolute', 'relative', 'hard']),
+            link_owner=dict(type='str', default='process', choices=['process', 'target']),
+            link_target=dict(type='str', default='real', choices=['real', 'given']),
             prune=dict(type='bool', default=False),
             exclude=dict(type='list', elements='str', default=[]),
             checksum=dict(type='bool', default=False),

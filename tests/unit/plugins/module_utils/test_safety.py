@@ -201,7 +201,7 @@ def test_symlink_error_at_apply_time_falls_back_with_a_warning(site, run, monkey
     ('dest_is_file', 'exists and is not a directory'),
     ('src_is_fifo', 'is not a regular file or a directory'),
     ('empty_src', 'src is empty'),
-    ('bad_link_style', 'link_style must be absolute or relative'),
+    ('bad_link_style', 'link_style must be absolute, relative or hard'),
     ('negative_max_delete', 'max_delete must be 0 or more'),
 ])
 def test_bad_input_fails_clearly_naming_the_path(site, run, write, case, message):

@@ -25,7 +25,7 @@ def test_links_what_lies_within_and_copies_the_rest(site, run):
     assert (origin / 'css/site.css').read_bytes() == b'body{}'
     assert not (origin / 'css/site.css').is_symlink()
     assert result['summary'] == {'symlinked': 3, 'copied': 1, 'updated': 0, 'unchanged': 0, 'removed': 0,
-                                 'skipped': 0, 'directories_created': 3}
+                                 'skipped': 0, 'directories_created': 3, 'hardlinked': 0}
     assert _actions(result) == [('.', 'mkdir'), ('css', 'mkdir'), ('css/site.css', 'copy'), ('img', 'mkdir'),
                                 ('img/a.png', 'symlink'), ('img/b.png', 'symlink'), ('index.html', 'symlink')]
 
@@ -112,8 +112,9 @@ def test_mode_and_owner_changes_fix_attributes_in_place(site, run):
     run()
     inode = os.lstat(str(site / 'origin/css/site.css')).st_ino
     result = run(mode='0600', owner=65534, group=65534)
-    # the directories take the owner and group too
-    assert _actions(result) == [('.', 'update'), ('css', 'update'), ('css/site.css', 'update'), ('img', 'update')]
+    # the directories and the links take the owner and group too
+    assert _actions(result) == [('.', 'update'), ('css', 'update'), ('css/site.css', 'update'), ('img', 'update'),
+                                ('img/a.png', 'update'), ('img/b.png', 'update'), ('index.html', 'update')]
     assert '(perms, owner, group)' in result['diff']['prepared']
     st = os.lstat(str(site / 'origin/css/site.css'))
     assert (stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, st.st_ino) == (0o600, 65534, 65534, inode)
