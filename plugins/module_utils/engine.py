@@ -174,6 +174,16 @@ def _id(value, what):
     return number
 
 
+def _workers(value):
+    """The planning processes: one per CPU (at most 8) when not given; 1 plans in this process alone."""
+    if value is None:
+        return parallel.worker_count()
+    if isinstance(value, bool) or not str(value).strip().isdigit() or int(value) < 1:
+        raise MirrorError('workers must be a whole number of 1 or more (1: plan in this process, without forking), '
+                          'not %r' % (value,))
+    return int(value)
+
+
 def _within(value):
     """The `within` roots: existing directories named by absolute paths.
 
@@ -229,7 +239,7 @@ def configure(src, dest, **given):
                  checksum=bool(opt.checksum), force=bool(opt.force), mode=mode_spec, directory_mode=dir_spec,
                  uid=uid, gid=gid, fsync=bool(opt.fsync), max_delete=max_delete, max_delete_percent=max_delete_percent,
                  default_dir_mode=0o777 & ~_umask(), single=None, single_name=None,
-                 workers=parallel.worker_count() if opt.workers is None else int(opt.workers))
+                 workers=_workers(opt.workers))
     if len(sources) == 1 and not stat.S_ISDIR(sources[0][2].st_mode):
         _configure_single(cfg, sources[0], dest_path, dest)
     else:

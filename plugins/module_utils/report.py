@@ -59,6 +59,8 @@ class Report:
         # what max_delete counts: summary['removed'] also counts repairs (a stale temporary file)
         self.deletions = 0
         self.first_deletions = []
+        # the skips listed in the diff: always the first ones (the diff lists the first changes)
+        self.skips_in_diff = 0
 
     def add(self, d):
         self.summary[_COUNTER[d.action]] += 1
@@ -76,12 +78,26 @@ class Report:
             self.changes.append({'path': display(d.rel), 'action': d.action})
             if self.want_diff:
                 self.lines.append(diff_line(d))
+                if d.action == SKIP:
+                    self.skips_in_diff += 1
 
     def warnings(self):
+        """One warning per skipped entry, up to WARNINGS_LIMIT, each starting with dest.
+
+        Ansible shows a warning text once per run, however many hosts or
+        trees raise it: naming dest keeps two trees' skips apart. A skip the
+        diff lists already is counted in one warning instead of repeated.
+        """
         n = self.summary['skipped']
-        shown = ['skipped %s: %s' % (s['path'], s['reason']) for s in self.skipped[:WARNINGS_LIMIT]]
-        if n > len(shown):
-            shown.append('%d more entries skipped, see skipped_entries' % (n - len(shown)))
+        label = display(self.label)
+        listed = self.skips_in_diff
+        shown = ['%s: skipped %s: %s' % (label, s['path'], s['reason'])
+                 for s in self.skipped[listed:listed + WARNINGS_LIMIT]]
+        more = n - listed - len(shown)
+        if listed:
+            shown.insert(0, '%s: %d skipped (listed in the diff and in skipped_entries)' % (label, listed))
+        if more > 0:
+            shown.append('%s: %d more entries skipped, see skipped_entries' % (label, more))
         return shown
 
     def result(self, unchanged, single=False):

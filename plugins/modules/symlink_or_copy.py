@@ -27,6 +27,9 @@ description:
     links, link loops, FIFOs, sockets and devices are skipped with a warning and listed in RV(skipped_entries).
     So are links whose resolution passes through O(dest) at any step (what O(dest) holds changes from run to
     run), and chains of more than 40 links, which the kernel refuses too.
+  - A skip warning reads C(DEST: skipped REL: reason), so the warnings of two hosts or trees stay apart (Ansible
+    shows a warning text once per run); the first 20 are named, the rest counted. With C(--diff), the skips the
+    diff lists (its C(! skip) lines) are counted in one warning instead of named twice.
   - Options are checked before anything is written. An empty or blank O(dest), O(src) entry or O(within) entry
     fails the task (an empty path would be the working directory), and so does a O(within) entry that is not
     an absolute path to an existing directory, a O(dest) that is a symlink to nothing, and an O(owner) or
@@ -161,6 +164,14 @@ options:
       - A run with more changes than are kept in memory (20000) plans twice; it deletes no more than its
         first plan counted, and fails before its removals when the trees changed between the two plans.
     type: raw
+  workers:
+    description:
+      - How many processes the read-only planning pass may fork to read the trees (see the notes). V(1) plans in
+        the task's own process, without forking; a number below 1 fails the task.
+      - Without it, one per CPU the task may use, at most 8. On a busy origin, a lower number leaves CPUs to
+        the web server; nothing is written while they run, so the result is the same whatever the number.
+    type: int
+    version_added: 0.2.0
 notes:
   - O(owner) and O(group) apply to copies and to O(dest) and its directories, created or existing (an existing
     one is fixed in place, action V(update)); O(mode) applies to copies. Symlinks keep the owner of the process. SELinux contexts and file attributes
@@ -175,7 +186,7 @@ notes:
     take it (a C(cp), another tool) are not kept out.
   - Runs on the managed host with the Python standard library only.
   - When O(dest) exists, and in check mode, the read-only planning pass forks one process per CPU the task
-    may use (at most 8) to read the trees; they write nothing and exit before any change is made.
+    may use (at most 8, or O(workers)) to read the trees; they write nothing and exit before any change is made.
     The result is the one a single process would reach, in the same order. A tree that does not branch within
     its first 8 levels is planned by one process, and so is each subtree reached through a followed directory link.
 seealso:
@@ -342,6 +353,7 @@ def main():
             directory_mode=dict(type='raw'),
             fsync=dict(type='bool', default=True),
             max_delete=dict(type='raw'),
+            workers=dict(type='int'),
         ),
         add_file_common_args=True,
         supports_check_mode=True,
