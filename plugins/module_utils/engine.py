@@ -129,7 +129,7 @@ def _existing_dir(path, what):
 # declared for the engine (the module adds its argument spec, nothing else).
 DEFAULTS = dict(within=(), link_style='absolute', prune=False, exclude=(), checksum=False, force=False, mode=None,
                 owner=None, group=None, directory_mode=None, fsync=True, max_delete=None, workers=None,
-                prune_mounts=False)
+                prune_mounts=False, dedupe=False)
 
 
 def options(given):
@@ -248,6 +248,8 @@ def configure(src, dest, **given):
     cfg.allowed = Roots(tuple(within_roots.reals) + tuple(real for _path, real in cfg.sources))
     cfg.root_reals = frozenset(cfg.allowed.reals + cfg.dest_roots.reals)
     cfg.symlinks = fs_type(cfg.dest_real) not in NO_SYMLINK_FS
+    # where dest holds no links, a file is copied whatever it equals: no compare
+    cfg.dedupe = bool(opt.dedupe) and cfg.symlinks
     # what prune and force must not cross, found before any change
     cfg.prune_mounts = bool(opt.prune_mounts)
     cfg.mounts = mounts_inside(cfg.dest_real) if cfg.prune or cfg.force else Roots(())

@@ -73,7 +73,7 @@ class Decision:
     """One change for one dest entry; `parent` is None only for the dest root itself."""
 
     __slots__ = ('action', 'parent', 'name', 'target', 'source', 'expect', 'mode', 'inplace', 'is_dir', 'detail',
-                 'repair')
+                 'repair', 'deduped')
 
     def __init__(self, action, parent, name, target=None, source=None, expect=None, mode=None,
                  inplace=False, is_dir=False, detail='', repair=False):
@@ -91,6 +91,8 @@ class Decision:
         # directory goes, an empty directory where a file goes) rather than
         # deleting what it mirrors
         self.repair = repair
+        # a link made instead of a copy because the file is an earlier layer's original (dedupe)
+        self.deduped = False
 
     @property
     def deletes(self):
@@ -158,15 +160,20 @@ def _kind(entry):
 
 
 class _File:
-    """A regular source file; its stat is only taken when a copy needs it."""
+    """A regular source file; its stat is only taken when a copy needs it.
 
-    __slots__ = ('real', 'within', '_entry', '_st')
+    `identical` is set on an earlier layer's original that a later layer's
+    file is linked to instead of copied (dedupe): the original as named.
+    """
+
+    __slots__ = ('real', 'within', '_entry', '_st', 'identical')
 
     def __init__(self, real, within, entry=None, st=None):
         self.real = real
         self.within = within
         self._entry = entry
         self._st = st
+        self.identical = None
 
     def stat(self):
         if self._st is None:
@@ -382,6 +389,8 @@ class Planner:
             if kind == 'file':
                 decisions = self._file(rel, name, source, de, dest_fd)
                 if decisions:
+                    if source.identical is not None:
+                        _mark_identical(decisions[-1], source.identical)
                     items.extend(decisions)
             elif kind == 'dir':
                 chunk = None
@@ -461,10 +470,35 @@ class Planner:
             if found != 'dir':
                 if dirs:
                     break
+                if found == 'file' and self.cfg.dedupe and not source.within:
+                    source = self._original(layers, code, index, name, source)
                 return found, source
             dirs.append(source)
         dirs.reverse()
         return 'dir', dirs
+
+    def _original(self, layers, code, top, name, src):
+        """The file `src` overrides, when it lies inside within and holds the same bytes; else `src` (dedupe).
+
+        The original is the entry at the same relative path in the nearest
+        earlier layer holding one, resolved and checked as any source entry
+        (a link in that layer is followed and its containment checked). The
+        bytes are compared on every run whose sizes match: a later edit of
+        `src` that keeps its size must turn the link back into a copy, and
+        nothing in a link tells when `src` last matched.
+        """
+        for index in range(top - 1, -1, -1):
+            kind = code >> index * _BITS & _MASK
+            if kind:
+                break
+        else:
+            return src
+        layer = layers[index]
+        found, original = self._resolve(layer, name, kind)
+        if found != 'file' or not original.within or not _identical(src, original):
+            return src
+        original.identical = _child_real(layer.path, name)
+        return original
 
     def _resolve(self, layer, name, kind):
         """('file', _File) | ('dir', _Layer) | ('skip', reason) for one source entry."""
@@ -931,6 +965,25 @@ def _refused(real, via, allowed):
     if not allowed:
         return 'symlink points outside every source and within root (%s)' % real
     return None
+
+
+def _identical(a, b):
+    """Whether the source files `a` and `b` hold the same bytes: sizes first, then a streamed compare."""
+    try:
+        sa, sb = a.stat(), b.stat()
+    except OSError:
+        return False
+    if sa.st_size != sb.st_size:
+        return False
+    if (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino):
+        return True
+    return _same_content(a.real, b.real)
+
+
+def _mark_identical(decision, original):
+    """Tell in `decision`, the link to the original, that it is one because of dedupe."""
+    decision.deduped = True
+    decision.detail = 'identical to %s%s' % (original, ', ' + decision.detail if decision.detail else '')
 
 
 def _same_content(a, b, chunk=1 << 20):

@@ -50,7 +50,7 @@ class Report:
         self.label = label
         self.want_diff = want_diff
         self.summary = dict.fromkeys(('symlinked', 'copied', 'updated', 'unchanged', 'removed', 'skipped',
-                                      'directories_created'), 0)
+                                      'directories_created', 'deduplicated'), 0)
         self.changes = []
         self.skipped = []
         self.lines = []
@@ -64,6 +64,8 @@ class Report:
 
     def add(self, d):
         self.summary[_COUNTER[d.action]] += 1
+        if d.deduped:
+            self.summary['deduplicated'] += 1
         self.last = d
         if d.deletes:
             self.deletions += 1
@@ -102,7 +104,8 @@ class Report:
 
     def result(self, unchanged, single=False):
         self.summary['unchanged'] = unchanged
-        total = sum(v for k, v in self.summary.items() if k != 'unchanged')
+        # deduplicated links are counted as symlinked or updated too
+        total = sum(v for k, v in self.summary.items() if k not in ('unchanged', 'deduplicated'))
         result = {
             'changed': self.changed,
             'summary': dict(self.summary),

@@ -27,9 +27,9 @@ description:
     links, link loops, FIFOs, sockets and devices are skipped with a warning and listed in RV(skipped_entries).
     So are links whose resolution passes through O(dest) at any step (what O(dest) holds changes from run to
     run), and chains of more than 40 links, which the kernel refuses too.
-  - A skip warning reads C(DEST: skipped REL: reason), so the warnings of two hosts or trees stay apart (Ansible
+  - "A skip warning reads C(DEST: skipped REL: reason), so the warnings of two hosts or trees stay apart (Ansible
     shows a warning text once per run); the first 20 are named, the rest counted. With C(--diff), the skips the
-    diff lists (its C(! skip) lines) are counted in one warning instead of named twice.
+    diff lists (its C(! skip) lines) are counted in one warning instead of named twice."
   - Options are checked before anything is written. An empty or blank O(dest), O(src) entry or O(within) entry
     fails the task (an empty path would be the working directory), and so does a O(within) entry that is not
     an absolute path to an existing directory, a O(dest) that is a symlink to nothing, and an O(owner) or
@@ -164,6 +164,22 @@ options:
       - A run with more changes than are kept in memory (20000) plans twice; it deletes no more than its
         first plan counted, and fails before its removals when the trees changed between the two plans.
     type: raw
+  dedupe:
+    description:
+      - With layers (a list O(src)), a file that would be copied is linked instead when its bytes equal those of
+        the entry at the same relative path in the nearest earlier layer that holds one, and that entry's real path
+        lies inside O(within) (resolved and checked as for any link; a link in that layer is followed). The link
+        points at that original's real path, as any other link. Counted in RV(summary.deduplicated); in the diff,
+        such a link says C(identical to PATH), the original as named through its layer.
+      - Sizes are compared first, then the bytes, streamed. A rerun compares again every file whose size matches
+        its original, linked or not, so a later edit of either file turns the link back into a copy (or a copy
+        into a link) on the next run; with dedupe, a rerun reads both files of every same-size pair in full.
+      - The link serves whatever the original holds; an edit of the original shows through it at once, until
+        the next run finds the two files different and copies the later layer's file.
+      - Ignored in single-file mode, and where O(dest)'s file system holds no symlinks.
+    type: bool
+    default: false
+    version_added: 0.2.0
   workers:
     description:
       - How many processes the read-only planning pass may fork to read the trees (see the notes). V(1) plans in
@@ -278,7 +294,16 @@ summary:
       O(max_delete) counts.
   returned: success; in check mode also when O(max_delete) stops the run
   type: dict
-  sample: {symlinked: 1200, copied: 37, updated: 2, unchanged: 0, removed: 1, skipped: 1, directories_created: 40}
+  sample: {symlinked: 1200, copied: 37, updated: 2, unchanged: 0, removed: 1, skipped: 1, directories_created: 40,
+           deduplicated: 3}
+  contains:
+    deduplicated:
+      description:
+        - The links made to an earlier layer's identical original instead of a copy (see O(dedupe)); each is counted
+          as V(symlinked) or V(updated) too (actions V(symlink) and V(relink)). V(0) without O(dedupe).
+      type: int
+      returned: success
+      version_added: 0.2.0
 changes:
   description:
     - One entry per change, in the order they are applied; paths are relative to O(dest) (V(.) is O(dest)
@@ -354,6 +379,7 @@ def main():
             fsync=dict(type='bool', default=True),
             max_delete=dict(type='raw'),
             workers=dict(type='int'),
+            dedupe=dict(type='bool', default=False),
         ),
         add_file_common_args=True,
         supports_check_mode=True,
