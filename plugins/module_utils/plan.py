@@ -21,7 +21,7 @@ import itertools
 import os
 import stat
 
-from ansible_collections.cdn.origin.plugins.module_utils.policy import TEMP_PREFIX, Roots, copy_mode, inside, is_temp_name
+from ansible_collections.cdn.origin.plugins.module_utils.policy import TEMP_PREFIX, copy_mode, inside, is_temp_name
 
 SYMLINK = 'symlink'
 COPY = 'copy'
@@ -263,6 +263,7 @@ class Planner:
         self._rel = ''
         self._entered = {}
         self._target_names = 0
+        self._dest_parent = os.path.split(cfg.dest_real)
 
     # -- the walk ---------------------------------------------------------
 
@@ -430,6 +431,10 @@ class Planner:
                         merged = {entry.name: _LINK if entry.is_symlink() else _kind(entry) for entry in it}
             except OSError as exc:
                 self._error(layer.path, exc)
+            if layer.real == self._dest_parent[0]:
+                # reached through a followed link: dest is listed (and skipped) whether this run has made it yet or not
+                name = self._dest_parent[1]
+                merged[name] = merged.get(name, 0) | _DIR << bits
         return merged
 
     def _scan_dest(self, rel, layers, merged):
@@ -512,6 +517,9 @@ class Planner:
                 if real == self.cfg.dest_real:
                     # reached through a followed link to a directory holding dest: never mirror dest into itself
                     return 'skip', 'this directory is dest itself (%s)' % real
+                if real in self._active:
+                    # below a link to a parent (see _classify): where the cycle closes
+                    return 'skip', 'symlink loop back to %s' % real
                 return 'dir', _Layer(_child_real(layer.path, name), real,
                                      layer.within or self.cfg.within.contains(real), layer.scope)
             return 'skip', _describe(os.stat(name, dir_fd=layer.fd, follow_symlinks=False).st_mode)
@@ -613,9 +621,12 @@ class Planner:
         the walk stops (lstat None). A link is refused when any step of its
         resolution enters dest, not only its end: what dest holds (the
         module's own links) changes from run to run, and so would the answer.
+        The path returned then is `via` and the rest as written, nothing in
+        dest looked at: the same in check mode and in a run that has created
+        part of dest by the time it gets here.
         """
         if via is not None:
-            return real, None, via
+            return _lexical(real, rest.split('/')), None, via
         in_dest = self.cfg.dest_roots.contains
         pending = rest.split('/')
         pending.reverse()
@@ -631,7 +642,8 @@ class Planner:
                 continue
             here = _child_real(real, part)
             if in_dest(here):
-                return here, None, here
+                pending.reverse()
+                return _lexical(here, pending), None, here
             st = os.lstat(here)
             if not stat.S_ISLNK(st.st_mode):
                 real = here
@@ -656,9 +668,9 @@ class Planner:
         if stat.S_ISREG(st.st_mode):
             return 'file', _File(real, cfg.within.contains(real), st=st)
         if stat.S_ISDIR(st.st_mode):
-            # an ancestor of a directory being walked would lead back to it
-            around = Roots((real,))
-            if any(around.contains(active) for active in self._active):
+            # as cp -RL and du -L do, a link is refused where the cycle closes (a directory on the walk's
+            # chain): a link to a parent further up is descended, and its content down to there mirrored once
+            if real in self._active:
                 return 'skip', 'symlink loop back to %s' % real
             return self._enter(layer, name, real)
         return 'skip', 'symlink to %s (%s)' % (_describe(st.st_mode), real)
@@ -913,6 +925,14 @@ class Planner:
 
     def _error(self, path, exc):
         self.errors.append((path, exc.strerror or str(exc)))
+
+
+def _lexical(path, parts):
+    """`path` and then `parts` joined as written (empty and `.` parts dropped), nothing resolved."""
+    for part in parts:
+        if part and part != '.':
+            path = _child_real(path, part)
+    return path
 
 
 def _regular_files(real):

@@ -26,7 +26,8 @@ description:
   - Source symlinks whose real target lies outside every source root and every O(within) root, dangling
     links, link loops, FIFOs, sockets and devices are skipped with a warning and listed in RV(skipped_entries).
     So are links whose resolution passes through O(dest) at any step (what O(dest) holds changes from run to
-    run), and chains of more than 40 links, which the kernel refuses too.
+    run), and chains of more than 40 links, which the kernel refuses too. The reason names the path in O(dest) as
+    the link leads there, nothing in O(dest) looked at, so check mode gives the same reason as the real run.
   - "A skip warning reads C(DEST: skipped REL: reason), so the warnings of two hosts or trees stay apart (Ansible
     shows a warning text once per run); the first 20 are named, the rest counted. With C(--diff), the skips the
     diff lists (its C(! skip) lines) are counted in one warning instead of named twice."
@@ -51,7 +52,11 @@ options:
       - A list is a stack of B(layers) merged by relative path; a later layer wins over an earlier one, a
         directory merging only with directories. Typical use is an original tree plus a tree of modified files.
       - A source directory that is a symlink to a place inside a source root or a O(within) root is descended
-        into, its files mirrored one by one, with loop protection.
+        into, its files mirrored one by one, with loop protection where the cycle closes, as C(cp -RL) and C(du -L)
+        do. A directory reached through links is skipped (C(symlink loop back to PATH)) only when its real path is
+        a directory already being walked above it; so C(sub/up -> ..) is skipped at once, while C(up -> ..) at
+        the top of O(src) is descended, and its content mirrored down to O(src) itself, which is skipped there
+        (and so is O(dest), when it lies there).
       - Below such a link, each real directory is entered through further links at most 8 times (counted in walk
         order below the outermost followed link); past that a link is skipped with a warning naming the fan-out,
         so links fanning out (each level linking twice to the next) cannot multiply the tree without end.
