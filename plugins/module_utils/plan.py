@@ -517,8 +517,9 @@ class Planner:
                 if real == self.cfg.dest_real:
                     # reached through a followed link to a directory holding dest: never mirror dest into itself
                     return 'skip', 'this directory is dest itself (%s)' % real
-                if real in self._active:
-                    # below a link to a parent (see _classify): where the cycle closes
+                if layer.scope is not None and real in self._active:
+                    # below a link to a parent (see _classify): where the cycle closes; without a followed link
+                    # above, a directory met twice is a layer nested in another, not a cycle
                     return 'skip', 'symlink loop back to %s' % real
                 return 'dir', _Layer(_child_real(layer.path, name), real,
                                      layer.within or self.cfg.within.contains(real), layer.scope)

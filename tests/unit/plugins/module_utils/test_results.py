@@ -189,3 +189,12 @@ def test_workers_stop_parent_links_where_one_process_does(parent_links, run, mon
     assert ('b1/up2/other.txt', 'symlink') in [(c['path'], c['action']) for c in serial['changes']]
     for workers in (2, 3):
         assert run(workers=workers, **options) == serial
+
+
+def test_a_layer_nested_in_another_is_no_loop(tmp_path, run, write):
+    """src: [site, site/overrides]: the first layer's overrides/ is the second layer, met twice but not a cycle."""
+    write('site/index.html', b'home')
+    write('site/overrides/index.html', b'override')
+    result = _check_then_real(run, src=[str(tmp_path / 'site'), str(tmp_path / 'site/overrides')])
+    assert result['skipped_entries'] == []
+    assert _files(str(tmp_path / 'origin')) == {'index.html', 'overrides/index.html'}
