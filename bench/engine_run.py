@@ -1,8 +1,9 @@
 """Run the engine in-process, once, as the benchmark's "engine" contender.
 
-    engine_run.py COLLECTIONS_DIR SRC DEST [--within DIR]... [--check] [--rss-to FILE]
+    engine_run.py COLLECTIONS_DIR SRC DEST [--within DIR]... [--layer DIR]... [--dedupe] [--check] [--rss-to FILE]
 
-COLLECTIONS_DIR holds ansible_collections/cdn/origin. Exits 1 when the
+COLLECTIONS_DIR holds ansible_collections/cdn/origin. Each --layer is an
+earlier layer, before SRC; --dedupe sets the option. Exits 1 when the
 engine reports a failure, so hyperfine stops instead of timing an error.
 With --rss-to, appends the peak RSS in KiB of this process or of its
 planning workers, whichever is larger, to FILE.
@@ -16,15 +17,19 @@ import sys
 
 
 def parse(argv):
-    positional, options = [], {"within": [], "check": False, "rss_to": None}
+    positional, options = [], {"within": [], "layers": [], "check": False, "dedupe": False, "rss_to": None}
     args = iter(argv)
     for arg in args:
         if arg == "--within":
             options["within"].append(next(args))
         elif arg == "--rss-to":
             options["rss_to"] = next(args)
+        elif arg == "--layer":
+            options["layers"].append(next(args))
         elif arg == "--check":
             options["check"] = True
+        elif arg == "--dedupe":
+            options["dedupe"] = True
         elif arg.startswith("--"):
             raise SystemExit("engine_run.py: unknown option %s" % arg)
         else:
@@ -39,7 +44,9 @@ def main(argv=None):
     sys.path.insert(0, collections)
     from ansible_collections.cdn.origin.plugins.module_utils.engine import mirror
 
-    result = mirror(src, dest, within=options["within"], check_mode=options["check"])
+    given = {"dedupe": True} if options["dedupe"] else {}
+    src = options["layers"] + [src] if options["layers"] else src
+    result = mirror(src, dest, within=options["within"], check_mode=options["check"], **given)
     if options["rss_to"]:
         with open(options["rss_to"], "a") as handle:
             peak = max(resource.getrusage(who).ru_maxrss

@@ -15,7 +15,10 @@ the module must copy them.
 
 Directories number about 2% of the files, in three levels; with `--flat`
 every file lies in `build/` itself (and `htdocs/`), one directory as wide
-as the tree. The same `--files`, `--seed` and `--flat` always give the same
+as the tree. With `--dedupe`, the files of `build/` that would be links are
+regular files holding the same bytes as their original (a release tree of
+copies, where only a compare tells which ones are modified): mirrored as
+the layers `[htdocs, build]` with `dedupe: true`, they become links again. The same `--files`, `--seed` and `--flat` always give the same
 names, sizes, contents and mtimes, and a tree already generated with the
 same parameters is reused.
 """
@@ -55,7 +58,7 @@ def plan_dirs(rng, count):
     return dirs
 
 
-def generate(root, files, seed, outside, flat=False):
+def generate(root, files, seed, outside, flat=False, dedupe=False):
     rng = random.Random(seed)
     pool = rng.randbytes(MAX_SIZE * 8)
     dirs = [""] if flat else plan_dirs(rng, max(1, round(files * DIR_SHARE)))
@@ -82,6 +85,10 @@ def generate(root, files, seed, outside, flat=False):
         if rng.random() < outside:
             write(target, rng.randint(MIN_SIZE, MAX_SIZE))
             copied.append(rel)
+        elif dedupe:
+            shutil.copyfile(original, target)
+            os.utime(target, (MTIME, MTIME))
+            linked += 1
         else:
             os.symlink(original, target)
             linked += 1
@@ -95,8 +102,10 @@ def generate(root, files, seed, outside, flat=False):
         "seed": seed,
         "outside": outside,
         "flat": flat,
+        "dedupe": dedupe,
         "directories": len(dirs),
-        "symlinks": linked,
+        # with --dedupe, identical regular files instead of links
+        "identical" if dedupe else "symlinks": linked,
         "regular": len(copied),
         "touched": len(touched),
     }
@@ -111,14 +120,17 @@ def main(argv=None):
                         help="share of build files that are regular files (copied)")
     parser.add_argument("--flat", action="store_true",
                         help="every file in one directory instead of three levels")
+    parser.add_argument("--dedupe", action="store_true",
+                        help="identical regular files instead of the links into htdocs")
     args = parser.parse_args(argv)
     root = os.path.abspath(args.root)
     stamp = os.path.join(root, "tree.json")
-    wanted = {"files": args.files, "seed": args.seed, "outside": args.outside, "flat": args.flat}
+    wanted = {"files": args.files, "seed": args.seed, "outside": args.outside, "flat": args.flat,
+              "dedupe": args.dedupe}
     if os.path.exists(stamp):
         with open(stamp) as handle:
             found = json.load(handle)
-        # stamps from before --flat existed are of trees that are not flat
+        # stamps from before --flat or --dedupe existed are of trees that are neither
         if {key: found.get(key, False) for key in wanted} == wanted:
             print("reusing %s (%d files)" % (root, args.files))
             return 0
@@ -128,7 +140,7 @@ def main(argv=None):
     print("generating %s: %d files, seed %d, %.0f%% outside within"
           % (root, args.files, args.seed, args.outside * 100))
     os.makedirs(root)
-    info = generate(root, args.files, args.seed, args.outside, args.flat)
+    info = generate(root, args.files, args.seed, args.outside, args.flat, args.dedupe)
     # Written last: a half-generated tree has no stamp and is regenerated.
     with open(stamp, "w") as handle:
         json.dump(info, handle, indent=1)

@@ -161,6 +161,34 @@ def summary(results, rows):
     return "\n".join(lines)
 
 
+def dedupe_section(dedupe):
+    """The cost of dedupe: the same layers mirrored with it and without."""
+    tree = dedupe["tree"]
+    rows = {(row["tool"], row.get("scenario")): row for row in dedupe["timings"]}
+    lines = [
+        "## dedupe, %s files, %d%% identical" % ("{:,}".format(tree["files"]), round(100 * (1 - tree["outside"]))),
+        "",
+        "`gen_tree.py --dedupe`: `build/` holds regular files only, %s of them the same bytes as their original "
+        "in `htdocs/`, %s modified; the engine mirrors the layers `[htdocs, build]` (`within: htdocs`). With "
+        "`dedupe: true` the identical ones become links to `htdocs/` after a compare (sizes, then bytes); without "
+        "it every file of `build/` is copied. A no-op rerun with dedupe compares every same-size pair again."
+        % ("{:,}".format(tree["identical"]), "{:,}".format(tree["regular"])),
+        "",
+        "| run | scenario | median s | min s | files/s | x without dedupe |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for row in dedupe["timings"]:
+        if row.get("error"):
+            lines.append("| %s | **failed**, see the log | | | | |" % row["label"])
+            continue
+        base = rows.get(("layers", row["scenario"]))
+        lines.append("| %s | %s | %.3f | %.3f | %s | %s |" % (
+            row["label"], SCENARIO_LABELS[row["scenario"]], row["median"], row["min"],
+            "{:,.0f}".format(tree["files"] / row["median"]),
+            "%.2f" % (row["median"] / base["median"]) if base and row["tool"] != "layers" else ""))
+    return "\n".join(lines)
+
+
 def markdown(results):
     machine = results["machine"]
     rows = index(results)
@@ -209,6 +237,8 @@ def markdown(results):
     ]
     for size in sizes:
         out += ["## %s files" % "{:,}".format(size), "", timing_table(size, results, rows), ""]
+    if results.get("dedupe"):
+        out += [dedupe_section(results["dedupe"]), ""]
     out += ["## Peak RSS", "", rss_table(results), "", "## Notes", "",
             "- Peers do not do the same job: `cp -as`, `lndir` and `stow` link every file "
             "(none copies the 10% outside `within`), `cp -a` and `rsync -a` copy the links "

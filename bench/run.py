@@ -39,9 +39,13 @@ MODES = {
     # runs per tree size; the loop idiom's tree sizes (a one-file tree
     # measures its fixed cost) and runs; the entries of the one wide
     # directory whose peak RSS is measured (0: none)
-    "quick": {"sizes": {1000: 3}, "loop": ((1, 10), 1), "wide": 0},
-    "full": {"sizes": {1000: 10, 10000: 5, 100000: 10}, "loop": ((1, 1000), 1), "wide": 200000},
+    # the files of the --dedupe tree whose dedupe cost is timed (0: none)
+    "quick": {"sizes": {1000: 3}, "loop": ((1, 10), 1), "wide": 0, "dedupe": 0},
+    "full": {"sizes": {1000: 10, 10000: 5, 100000: 10}, "loop": ((1, 1000), 1), "wide": 200000,
+             "dedupe": 100000},
 }
+# Runs of each dedupe timing: a first mirror of the 100k tree reads 180k files.
+DEDUPE_RUNS = 3
 
 
 def sh(*commands):
@@ -50,10 +54,12 @@ def sh(*commands):
 
 
 class Tree:
-    def __init__(self, workdir, files, flat=False):
+    def __init__(self, workdir, files, flat=False, dedupe=False):
         self.files = files
         self.flat = flat
-        self.root = os.path.join(workdir, "trees", "%d%s" % (files, "-flat" if flat else ""))
+        self.dedupe = dedupe
+        self.root = os.path.join(workdir, "trees", "%d%s%s" % (files, "-flat" if flat else "",
+                                                               "-dedupe" if dedupe else ""))
         self.src = os.path.join(self.root, "build")
         self.within = os.path.join(self.root, "htdocs")
         self.touch = shlex.join(["xargs", "-0", "-a", os.path.join(self.root, "touch.list"),
@@ -61,7 +67,8 @@ class Tree:
 
     def generate(self):
         subprocess.run([PYTHON, os.path.join(BENCH, "gen_tree.py"), self.root,
-                        "--files", str(self.files)] + (["--flat"] if self.flat else []), check=True)
+                        "--files", str(self.files)] + (["--flat"] if self.flat else [])
+                       + (["--dedupe"] if self.dedupe else []), check=True)
         with open(os.path.join(self.root, "tree.json")) as handle:
             return json.load(handle)
 
@@ -157,6 +164,31 @@ def time_tree(tree, runs, collections, workdir, raw, only):
             # would cost more than it evens out.
             stats = hyperfine("%s %s" % (name, scenario), commands[scenario], runs, raw_json,
                               warmup=int(tree.files <= 10000), **plan[scenario])
+            row = {"size": tree.files, "tool": name, "label": label, "scenario": scenario}
+            rows.append(dict(stats, **row) if stats else dict(row, error=True))
+        shutil.rmtree(dest, ignore_errors=True)
+    return rows
+
+
+def time_dedupe(tree, collections, workdir, raw):
+    """Time the engine on the layers [htdocs, build] of a --dedupe tree (90% of build identical to htdocs),
+    with dedupe (90% linked after a compare) and without (everything copied), first mirror and no-op rerun:
+    a rerun with dedupe compares every same-size pair again."""
+    rows = []
+    for name, label, extra in (("dedupe", "engine, dedupe", ["--dedupe"]),
+                               ("layers", "engine, same layers without dedupe", [])):
+        dest = os.path.join(workdir, "out", name)
+        command = shlex.join([PYTHON, os.path.join(BENCH, "engine_run.py"), collections, tree.src, dest,
+                              "--within", tree.within, "--layer", tree.within] + extra)
+        reset = shlex.join(["rm", "-rf", dest])
+        if not check_runs(command, reset):
+            rows.append({"size": tree.files, "tool": name, "label": label, "error": True})
+            continue
+        for scenario, plan in (("first", {"prepare": reset}), ("noop", {})):
+            raw_json = os.path.join(raw, "%d-%s-%s.json" % (tree.files, name, scenario))
+            print("\n== %d files, 90%% identical: %s, %s" % (tree.files, label, scenario), flush=True)
+            stats = hyperfine("%s %s" % (name, scenario), command, DEDUPE_RUNS, raw_json,
+                              warmup=int(tree.files <= 10000), **plan)
             row = {"size": tree.files, "tool": name, "label": label, "scenario": scenario}
             rows.append(dict(stats, **row) if stats else dict(row, error=True))
         shutil.rmtree(dest, ignore_errors=True)
@@ -280,6 +312,9 @@ def main(argv=None):
     parser.add_argument("--wide", type=int,
                         help="entries of the one wide directory whose peak RSS is measured "
                         "(default: the mode's; 0: none)")
+    parser.add_argument("--dedupe", type=int,
+                        help="files of the tree (90%% of its modified layer identical) on which dedupe "
+                        "is timed (default: the mode's; 0: none)")
     parser.add_argument("--keep", action="store_true",
                         help="keep this run's directory of trees and mirrors")
     args = parser.parse_args(argv)
@@ -316,7 +351,7 @@ def main(argv=None):
 
     started = time.time()
     results = {"mode": args.mode, "machine": machine(workdir), "load_start": os.getloadavg(),
-               "trees": {}, "timings": [], "rss": {}, "rss_wide": None, "loop": None}
+               "trees": {}, "timings": [], "rss": {}, "rss_wide": None, "loop": None, "dedupe": None}
     for files, runs in sorted(sizes.items()):
         tree = Tree(workdir, files)
         results["trees"][str(files)] = tree.generate()
@@ -332,6 +367,13 @@ def main(argv=None):
         tree = Tree(workdir, wide, flat=True)
         tree.generate()
         results["rss_wide"] = dict(peak_rss(tree, collections, workdir), entries=wide)
+        if not args.keep:
+            shutil.rmtree(tree.root)
+
+    dedupe = mode["dedupe"] if args.dedupe is None else args.dedupe
+    if dedupe and (not only or "engine" in only):
+        tree = Tree(workdir, dedupe, dedupe=True)
+        results["dedupe"] = {"tree": tree.generate(), "timings": time_dedupe(tree, collections, workdir, raw)}
         if not args.keep:
             shutil.rmtree(tree.root)
 

@@ -134,7 +134,7 @@ def _existing_dir(path, what):
 # declared for the engine (the module adds its argument spec, nothing else).
 DEFAULTS = dict(within=(), link_style='absolute', prune=False, exclude=(), checksum=False, force=False, mode=None,
                 owner=None, group=None, directory_mode=None, fsync=True, max_delete=None, workers=None,
-                prune_mounts=False, link_owner='process', link_target='real')
+                prune_mounts=False, link_owner='process', link_target='real', dedupe=False)
 
 
 def options(given):
@@ -177,6 +177,16 @@ def _id(value, what):
         raise MirrorError('%s %s is out of range: an id goes from 0 to %d (%d means "leave unchanged" to chown)'
                           % (what, value, ID_LIMIT - 2, ID_LIMIT - 1))
     return number
+
+
+def _workers(value):
+    """The planning processes: one per CPU (at most 8) when not given; 1 plans in this process alone."""
+    if value is None:
+        return parallel.worker_count()
+    if isinstance(value, bool) or not str(value).strip().isdigit() or int(value) < 1:
+        raise MirrorError('workers must be a whole number of 1 or more (1: plan in this process, without forking), '
+                          'not %r' % (value,))
+    return int(value)
 
 
 def _within(value):
@@ -235,7 +245,7 @@ def configure(src, dest, **given):
                  checksum=bool(opt.checksum), force=bool(opt.force), mode=mode_spec, directory_mode=dir_spec,
                  uid=uid, gid=gid, fsync=bool(opt.fsync), max_delete=max_delete, max_delete_percent=max_delete_percent,
                  default_dir_mode=0o777 & ~_umask(), single=None, single_name=None,
-                 workers=parallel.worker_count() if opt.workers is None else int(opt.workers))
+                 workers=_workers(opt.workers))
     if len(sources) == 1 and not stat.S_ISDIR(sources[0][2].st_mode):
         _configure_single(cfg, sources[0], dest_path, dest)
     else:
@@ -245,6 +255,8 @@ def configure(src, dest, **given):
     cfg.root_reals = frozenset(cfg.allowed.reals + cfg.dest_roots.reals)
     cfg.symlinks = fs_type(cfg.dest_real) not in NO_SYMLINK_FS
     _configure_links(cfg, opt)
+    # where dest holds no links, a file is copied whatever it equals: no compare
+    cfg.dedupe = bool(opt.dedupe) and cfg.symlinks
     # what prune and force must not cross, found before any change
     cfg.prune_mounts = bool(opt.prune_mounts)
     cfg.mounts = mounts_inside(cfg.dest_real) if cfg.prune or cfg.force else Roots(())

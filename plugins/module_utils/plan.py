@@ -21,7 +21,7 @@ import itertools
 import os
 import stat
 
-from ansible_collections.cdn.origin.plugins.module_utils.policy import TEMP_PREFIX, Roots, copy_mode, inside, is_temp_name
+from ansible_collections.cdn.origin.plugins.module_utils.policy import TEMP_PREFIX, copy_mode, inside, is_temp_name
 
 SYMLINK = 'symlink'
 HARDLINK = 'hardlink'
@@ -77,7 +77,7 @@ class Decision:
     """One change for one dest entry; `parent` is None only for the dest root itself."""
 
     __slots__ = ('action', 'parent', 'name', 'target', 'source', 'expect', 'mode', 'inplace', 'is_dir', 'detail',
-                 'repair', 'ids')
+                 'repair', 'ids', 'deduped')
 
     def __init__(self, action, parent, name, target=None, source=None, expect=None, mode=None,
                  inplace=False, is_dir=False, detail='', repair=False, ids=None):
@@ -98,6 +98,8 @@ class Decision:
         self.repair = repair
         # (uid, gid) a symlink is given before its rename (-1 leaves one alone), None for the process's
         self.ids = ids
+        # a link made instead of a copy because the file is an earlier layer's original (dedupe)
+        self.deduped = False
 
     @property
     def deletes(self):
@@ -165,15 +167,20 @@ def _kind(entry):
 
 
 class _File:
-    """A regular source file; its stat is only taken when a copy needs it."""
+    """A regular source file; its stat is only taken when a copy needs it.
 
-    __slots__ = ('real', 'within', '_entry', '_st')
+    `identical` is set on an earlier layer's original that a later layer's
+    file is linked to instead of copied (dedupe): the original as named.
+    """
+
+    __slots__ = ('real', 'within', '_entry', '_st', 'identical')
 
     def __init__(self, real, within, entry=None, st=None):
         self.real = real
         self.within = within
         self._entry = entry
         self._st = st
+        self.identical = None
 
     def stat(self):
         if self._st is None:
@@ -264,6 +271,7 @@ class Planner:
         self._entered = {}
         self._target_names = 0
         self._created_dev = (None, None)
+        self._dest_parent = os.path.split(cfg.dest_real)
 
     # -- the walk ---------------------------------------------------------
 
@@ -390,6 +398,8 @@ class Planner:
             if kind == 'file':
                 decisions = self._file(rel, name, source, de, dest_fd)
                 if decisions:
+                    if source.identical is not None:
+                        _mark_identical(decisions[-1], source.identical)
                     items.extend(decisions)
             elif kind == 'dir':
                 chunk = None
@@ -429,6 +439,10 @@ class Planner:
                         merged = {entry.name: _LINK if entry.is_symlink() else _kind(entry) for entry in it}
             except OSError as exc:
                 self._error(layer.path, exc)
+            if layer.real == self._dest_parent[0]:
+                # reached through a followed link: dest is listed (and skipped) whether this run has made it yet or not
+                name = self._dest_parent[1]
+                merged[name] = merged.get(name, 0) | _DIR << bits
         return merged
 
     def _scan_dest(self, rel, layers, merged):
@@ -469,10 +483,35 @@ class Planner:
             if found != 'dir':
                 if dirs:
                     break
+                if found == 'file' and self.cfg.dedupe and not source.within:
+                    source = self._original(layers, code, index, name, source)
                 return found, source
             dirs.append(source)
         dirs.reverse()
         return 'dir', dirs
+
+    def _original(self, layers, code, top, name, src):
+        """The file `src` overrides, when it lies inside within and holds the same bytes; else `src` (dedupe).
+
+        The original is the entry at the same relative path in the nearest
+        earlier layer holding one, resolved and checked as any source entry
+        (a link in that layer is followed and its containment checked). The
+        bytes are compared on every run whose sizes match: a later edit of
+        `src` that keeps its size must turn the link back into a copy, and
+        nothing in a link tells when `src` last matched.
+        """
+        for index in range(top - 1, -1, -1):
+            kind = code >> index * _BITS & _MASK
+            if kind:
+                break
+        else:
+            return src
+        layer = layers[index]
+        found, original = self._resolve(layer, name, kind)
+        if found != 'file' or not original.within or not _identical(src, original):
+            return src
+        original.identical = _child_real(layer.path, name)
+        return original
 
     def _resolve(self, layer, name, kind):
         """('file', _File) | ('dir', _Layer) | ('skip', reason) for one source entry."""
@@ -486,6 +525,10 @@ class Planner:
                 if real == self.cfg.dest_real:
                     # reached through a followed link to a directory holding dest: never mirror dest into itself
                     return 'skip', 'this directory is dest itself (%s)' % real
+                if layer.scope is not None and real in self._active:
+                    # below a link to a parent (see _classify): where the cycle closes; without a followed link
+                    # above, a directory met twice is a layer nested in another, not a cycle
+                    return 'skip', 'symlink loop back to %s' % real
                 return 'dir', _Layer(_child_real(layer.path, name), real,
                                      layer.within or self.cfg.within.contains(real), layer.scope)
             return 'skip', _describe(os.stat(name, dir_fd=layer.fd, follow_symlinks=False).st_mode)
@@ -587,9 +630,12 @@ class Planner:
         the walk stops (lstat None). A link is refused when any step of its
         resolution enters dest, not only its end: what dest holds (the
         module's own links) changes from run to run, and so would the answer.
+        The path returned then is `via` and the rest as written, nothing in
+        dest looked at: the same in check mode and in a run that has created
+        part of dest by the time it gets here.
         """
         if via is not None:
-            return real, None, via
+            return _lexical(real, rest.split('/')), None, via
         in_dest = self.cfg.dest_roots.contains
         pending = rest.split('/')
         pending.reverse()
@@ -605,7 +651,8 @@ class Planner:
                 continue
             here = _child_real(real, part)
             if in_dest(here):
-                return here, None, here
+                pending.reverse()
+                return _lexical(here, pending), None, here
             st = os.lstat(here)
             if not stat.S_ISLNK(st.st_mode):
                 real = here
@@ -630,9 +677,9 @@ class Planner:
         if stat.S_ISREG(st.st_mode):
             return 'file', _File(real, cfg.within.contains(real), st=st)
         if stat.S_ISDIR(st.st_mode):
-            # an ancestor of a directory being walked would lead back to it
-            around = Roots((real,))
-            if any(around.contains(active) for active in self._active):
+            # as cp -RL and du -L do, a link is refused where the cycle closes (a directory on the walk's
+            # chain): a link to a parent further up is descended, and its content down to there mirrored once
+            if real in self._active:
                 return 'skip', 'symlink loop back to %s' % real
             return self._enter(layer, name, real)
         return 'skip', 'symlink to %s (%s)' % (_describe(st.st_mode), real)
@@ -970,6 +1017,14 @@ class Planner:
         self.errors.append((path, exc.strerror or str(exc)))
 
 
+def _lexical(path, parts):
+    """`path` and then `parts` joined as written (empty and `.` parts dropped), nothing resolved."""
+    for part in parts:
+        if part and part != '.':
+            path = _child_real(path, part)
+    return path
+
+
 def _regular_files(real):
     """The names of the regular files in directory `real`; None past _TARGET_NAMES_CACHED."""
     files = set()
@@ -1031,6 +1086,25 @@ def _refused(real, via, allowed):
     if not allowed:
         return 'symlink points outside every source and within root (%s)' % real
     return None
+
+
+def _identical(a, b):
+    """Whether the source files `a` and `b` hold the same bytes: sizes first, then a streamed compare."""
+    try:
+        sa, sb = a.stat(), b.stat()
+    except OSError:
+        return False
+    if sa.st_size != sb.st_size:
+        return False
+    if (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino):
+        return True
+    return _same_content(a.real, b.real)
+
+
+def _mark_identical(decision, original):
+    """Tell in `decision`, the link to the original, that it is one because of dedupe."""
+    decision.deduped = True
+    decision.detail = 'identical to %s%s' % (original, ', ' + decision.detail if decision.detail else '')
 
 
 def _same_content(a, b, chunk=1 << 20):

@@ -60,7 +60,7 @@ class Report:
         self.label = label
         self.want_diff = want_diff
         self.summary = dict.fromkeys(('symlinked', 'copied', 'updated', 'unchanged', 'removed', 'skipped',
-                                      'directories_created'), 0)
+                                      'directories_created', 'deduplicated'), 0)
         self.summary['hardlinked'] = 0
         # files of within copied although link_style is hard: how many, and the first
         self.not_hard_linked = [0, None]
@@ -72,9 +72,13 @@ class Report:
         # what max_delete counts: summary['removed'] also counts repairs (a stale temporary file)
         self.deletions = 0
         self.first_deletions = []
+        # the skips listed in the diff: always the first ones (the diff lists the first changes)
+        self.skips_in_diff = 0
 
     def add(self, d):
         self.summary[_COUNTER[d.action]] += 1
+        if d.deduped:
+            self.summary['deduplicated'] += 1
         self.last = d
         if d.deletes:
             self.deletions += 1
@@ -92,21 +96,36 @@ class Report:
             self.changes.append({'path': display(d.rel), 'action': d.action})
             if self.want_diff:
                 self.lines.append(diff_line(d))
+                if d.action == SKIP:
+                    self.skips_in_diff += 1
 
     def warnings(self):
+        """One warning per skipped entry, up to WARNINGS_LIMIT, each starting with dest.
+
+        Ansible shows a warning text once per run, however many hosts or
+        trees raise it: naming dest keeps two trees' skips apart. A skip the
+        diff lists already is counted in one warning instead of repeated.
+        """
         n = self.summary['skipped']
-        shown = ['skipped %s: %s' % (s['path'], s['reason']) for s in self.skipped[:WARNINGS_LIMIT]]
-        if n > len(shown):
-            shown.append('%d more entries skipped, see skipped_entries' % (n - len(shown)))
+        label = display(self.label)
+        listed = self.skips_in_diff
+        shown = ['%s: skipped %s: %s' % (label, s['path'], s['reason'])
+                 for s in self.skipped[listed:listed + WARNINGS_LIMIT]]
+        more = n - listed - len(shown)
+        if listed:
+            shown.insert(0, '%s: %d skipped (listed in the diff and in skipped_entries)' % (label, listed))
+        if more > 0:
+            shown.append('%s: %d more entries skipped, see skipped_entries' % (label, more))
         count, first = self.not_hard_linked
         if count:
-            shown.append('%d file(s) of within copied instead of hard-linked, the first %s: %s'
-                         % (count, display(first.rel), display(first.detail[first.detail.index(NOT_HARD_LINKED):])))
+            shown.append('%s: %d file(s) of within copied instead of hard-linked, the first %s: %s'
+                         % (label, count, display(first.rel), display(first.detail[first.detail.index(NOT_HARD_LINKED):])))
         return shown
 
     def result(self, unchanged, single=False):
         self.summary['unchanged'] = unchanged
-        total = sum(v for k, v in self.summary.items() if k != 'unchanged')
+        # deduplicated links are counted as symlinked or updated too
+        total = sum(v for k, v in self.summary.items() if k not in ('unchanged', 'deduplicated'))
         result = {
             'changed': self.changed,
             'summary': dict(self.summary),

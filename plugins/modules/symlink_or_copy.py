@@ -26,7 +26,11 @@ description:
   - Source symlinks whose real target lies outside every source root and every O(within) root, dangling
     links, link loops, FIFOs, sockets and devices are skipped with a warning and listed in RV(skipped_entries).
     So are links whose resolution passes through O(dest) at any step (what O(dest) holds changes from run to
-    run), and chains of more than 40 links, which the kernel refuses too.
+    run), and chains of more than 40 links, which the kernel refuses too. The reason names the path in O(dest) as
+    the link leads there, nothing in O(dest) looked at, so check mode gives the same reason as the real run.
+  - "A skip warning reads C(DEST: skipped REL: reason), so the warnings of two hosts or trees stay apart (Ansible
+    shows a warning text once per run); the first 20 are named, the rest counted. With C(--diff), the skips the
+    diff lists (its C(! skip) lines) are counted in one warning instead of named twice."
   - Options are checked before anything is written. An empty or blank O(dest), O(src) entry or O(within) entry
     fails the task (an empty path would be the working directory), and so does a O(within) entry that is not
     an absolute path to an existing directory, a O(dest) that is a symlink to nothing, and an O(owner) or
@@ -48,7 +52,11 @@ options:
       - A list is a stack of B(layers) merged by relative path; a later layer wins over an earlier one, a
         directory merging only with directories. Typical use is an original tree plus a tree of modified files.
       - A source directory that is a symlink to a place inside a source root or a O(within) root is descended
-        into, its files mirrored one by one, with loop protection.
+        into, its files mirrored one by one, with loop protection where the cycle closes, as C(cp -RL) and C(du -L)
+        do. A directory reached through links is skipped (C(symlink loop back to PATH)) only when its real path is
+        a directory already being walked above it; so C(sub/up -> ..) is skipped at once, while C(up -> ..) at
+        the top of O(src) is descended, and its content mirrored down to O(src) itself, which is skipped there
+        (and so is O(dest), when it lies there).
       - Below such a link, each real directory is entered through further links at most 8 times (counted in walk
         order below the outermost followed link); past that a link is skipped with a warning naming the fan-out,
         so links fanning out (each level linking twice to the next) cannot multiply the tree without end.
@@ -244,6 +252,30 @@ options:
       - A run with more changes than are kept in memory (20000) plans twice; it deletes no more than its
         first plan counted, and fails before its removals when the trees changed between the two plans.
     type: raw
+  dedupe:
+    description:
+      - With layers (a list O(src)), a file that would be copied is linked instead when its bytes equal those of
+        the entry at the same relative path in the nearest earlier layer that holds one, and that entry's real path
+        lies inside O(within) (resolved and checked as for any link; a link in that layer is followed). The link
+        points at that original's real path, as any other link. Counted in RV(summary.deduplicated); in the diff,
+        such a link says C(identical to PATH), the original as named through its layer.
+      - Sizes are compared first, then the bytes, streamed. A rerun compares again every file whose size matches
+        its original, linked or not, so a later edit of either file turns the link back into a copy (or a copy
+        into a link) on the next run; with dedupe, a rerun reads both files of every same-size pair in full.
+      - The link serves whatever the original holds; an edit of the original shows through it at once, until
+        the next run finds the two files different and copies the later layer's file.
+      - Ignored in single-file mode, and where O(dest)'s file system holds no symlinks.
+    type: bool
+    default: false
+    version_added: 0.2.0
+  workers:
+    description:
+      - How many processes the read-only planning pass may fork to read the trees (see the notes). V(1) plans in
+        the task's own process, without forking; a number below 1 fails the task.
+      - Without it, one per CPU the task may use, at most 8. On a busy origin, a lower number leaves CPUs to
+        the web server; nothing is written while they run, so the result is the same whatever the number.
+    type: int
+    version_added: 0.2.0
 notes:
   - The file modules' C(attributes), C(seuser), C(serole), C(setype) and C(selevel) are not options of this module;
     a task setting one fails (unsupported parameter) before anything changes. A copy, being a new file, gets the
@@ -258,7 +290,7 @@ notes:
     take it (a C(cp), another tool) are not kept out.
   - Runs on the managed host with the Python standard library only.
   - When O(dest) exists, and in check mode, the read-only planning pass forks one process per CPU the task
-    may use (at most 8) to read the trees; they write nothing and exit before any change is made.
+    may use (at most 8, or O(workers)) to read the trees; they write nothing and exit before any change is made.
     The result is the one a single process would reach, in the same order. A tree that does not branch within
     its first 8 levels is planned by one process, and so is each subtree reached through a followed directory link.
 seealso:
@@ -366,7 +398,15 @@ summary:
   returned: success; in check mode also when O(max_delete) stops the run
   type: dict
   sample: {symlinked: 1200, copied: 37, updated: 2, unchanged: 0, removed: 1, skipped: 1, directories_created: 40,
-           hardlinked: 0}
+           hardlinked: 0, deduplicated: 3}
+  contains:
+    deduplicated:
+      description:
+        - The links made to an earlier layer's identical original instead of a copy (see O(dedupe)); each is counted
+          as V(symlinked) or V(updated) too (actions V(symlink) and V(relink)). V(0) without O(dedupe).
+      type: int
+      returned: success
+      version_added: 0.2.0
 changes:
   description:
     - One entry per change, in the order they are applied; paths are relative to O(dest) (V(.) is O(dest)
@@ -447,6 +487,8 @@ def main():
             directory_mode=dict(type='raw'),
             fsync=dict(type='bool', default=True),
             max_delete=dict(type='raw'),
+            workers=dict(type='int'),
+            dedupe=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )

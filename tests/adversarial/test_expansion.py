@@ -79,3 +79,29 @@ def test_a_directory_shared_by_a_few_links_is_mirrored_at_each(world):
     mirrored = sorted(rel for rel in entries(world.dest) if rel.endswith(b'lib.js'))
     assert mirrored == [b'apps/one/lib/lib.js', b'apps/three/lib/lib.js', b'apps/two/lib/lib.js',
                         b'lib-one/lib.js', b'lib-three/lib.js', b'lib-two/lib.js']
+
+
+def test_links_to_parents_below_a_fan_out_stay_bounded(world):
+    """Links to a parent are descended until the cycle closes (as cp -RL): with every level also linking back up
+    (L{i}/x/up -> .., L{i} holding x and its page), the fan-out bound must still hold, in every process."""
+    levels = 12
+    for i in range(levels):
+        write(os.path.join(world.src, 'L%d' % i, 'page'), b'level %d' % i)
+        os.makedirs(os.path.join(world.src, 'L%d' % i, 'x'))
+        link('..', os.path.join(world.src, 'L%d' % i, 'x', 'up'))
+        if i + 1 < levels:
+            for name in ('a', 'b'):
+                link('../../L%d/x' % (i + 1), os.path.join(world.src, 'L%d' % i, 'x', name))
+    options = dict(within=[world.src], fsync=False)
+    with deadline(30):
+        preview = as_json(mirror(world.src, world.dest, check_mode=True, workers=1, **options))
+        forked = as_json(mirror(world.src, world.dest, check_mode=True, workers=2, **options))
+        result = as_json(mirror(world.src, world.dest, **options))
+    assert not result.get('failed'), result['msg']
+    assert preview == forked
+    assert (preview['changes'], preview['summary']) == (result['changes'], result['summary'])
+    pages = [rel for rel in entries(world.dest) if rel.endswith(b'/page')]
+    assert len(pages) <= levels + 2 * levels * levels * plan.LINKED_ENTRIES
+    reasons = skipped(result)
+    assert any('fan-out' in reason for reason in reasons.values())
+    assert any('loop back' in reason for reason in reasons.values())

@@ -56,12 +56,19 @@ def test_source_link_to_the_dest_root_or_into_it_is_skipped(world):
     assert sorted(os.listdir(world.dest)) == ['published.html']
 
 
-def test_source_link_to_a_directory_holding_both_src_and_dest_is_a_loop(world):
+def test_source_link_to_a_directory_holding_both_src_and_dest_stops_at_src_and_dest(world):
+    """up -> the directory holding src and dest is descended (as cp -RL does), and stopped where the cycle
+    closes (up/src) and at dest itself: neither is mirrored into dest."""
     link(world.base, os.path.join(world.src, 'up'))
+    preview = as_json(mirror(world.src, world.dest, within=[world.base], check_mode=True))
     result = as_json(mirror(world.src, world.dest, within=[world.base]))
     assert not result.get('failed'), result
-    assert 'loop' in skipped(result)['up']
-    assert os.listdir(world.dest) == []
+    assert (preview['changes'], preview['skipped_entries']) == (result['changes'], result['skipped_entries'])
+    reasons = skipped(result)
+    assert set(reasons) == {'up/src', 'up/dest'}
+    assert 'loop' in reasons['up/src'] and 'dest itself' in reasons['up/dest']
+    assert sorted(os.listdir(os.path.join(world.dest, 'up'))) == ['htdocs', 'outside']
+    assert not as_json(mirror(world.src, world.dest, within=[world.base]))['changed']
 
 
 def test_source_link_to_a_directory_holding_dest_does_not_mirror_dest_into_itself(world):

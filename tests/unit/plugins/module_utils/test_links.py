@@ -197,7 +197,7 @@ def test_a_file_of_within_on_another_device_is_copied_with_a_warning(site, run):
         assert _inode(site / 'origin/far.png') != _inode(os.path.join(other, 'far.png'))
         assert result['summary']['hardlinked'] == 3
         assert [w for w in result['warnings'] if 'copied instead of hard-linked' in w] == [
-            '1 file(s) of within copied instead of hard-linked, the first far.png: '
+            str(site / 'origin') + ': 1 file(s) of within copied instead of hard-linked, the first far.png: '
             'not hard-linked: on another file system than dest, copied']
         assert run(link_style='hard', within=[str(site / 'htdocs'), other])['changed'] is False
         # a symlink mirror turned hard: the link to the far file is replaced by a copy, with the warning again
