@@ -17,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
+import functools
 import itertools
 import os
 import stat
@@ -368,7 +369,7 @@ class Planner:
             if not code & sources:
                 only_in_dest.append(name)
                 continue
-            if excluded is not None and excluded(_join(rel, name), name):
+            if excluded is not None and excluded(_join(rel, name), name, functools.partial(_source_is_dir, layers, code, name)):
                 continue
             de = _Entry(name, code >> dest_bits, dest_fd) if code > sources else None
             if name.startswith(TEMP_PREFIX) and is_temp_name(name):
@@ -399,7 +400,7 @@ class Planner:
             de = _Entry(name, merged[name] >> dest_bits, dest_fd)
             if is_temp_name(name) and not de.is_dir(follow_symlinks=False):
                 add(Decision(REMOVE, rel, name, detail='stale temporary file', repair=True))
-            elif self.cfg.prune and (excluded is None or not excluded(_join(rel, name), name)):
+            elif self.cfg.prune and (excluded is None or not excluded(_join(rel, name), name, de.is_dir())):
                 self._prune.append((rel, name, de.is_dir(follow_symlinks=False)))
         return items
 
@@ -843,7 +844,7 @@ class Planner:
                         stack[-1][3] = True
                 else:
                     yield Decision(REMOVE, top_parent, top_name, is_dir=True)
-            elif keep is not None and keep(_join(here, child[0]), child[0]):
+            elif keep is not None and keep(_join(here, child[0]), child[0], child[1]):
                 frame[3] = True
             elif self._is_mount(here, child[0]):
                 frame[3] = True
@@ -892,6 +893,20 @@ def _regular_files(real):
             files.update([entry.name for entry in chunk if entry.is_file(follow_symlinks=False)])
             if len(files) > _TARGET_NAMES_CACHED:
                 return None
+
+
+def _source_is_dir(layers, code, name):
+    """Whether the winning source entry `name` of a level (see Planner._merge) is a directory or a link to one."""
+    for index in range(len(layers) - 1, -1, -1):
+        kind = code >> index * _BITS & _MASK
+        if kind == _LINK:
+            try:
+                return stat.S_ISDIR(os.stat(name, dir_fd=layers[index].fd).st_mode)
+            except OSError:
+                return False
+        if kind:
+            return kind == _DIR
+    return False
 
 
 def guarded(decisions, errors, label):

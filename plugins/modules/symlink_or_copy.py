@@ -110,8 +110,24 @@ options:
     version_added: 0.2.0
   exclude:
     description:
-      - Glob patterns (C(fnmatch) style, C(*) also matches C(/)) matched against the relative path and
-        against the base name. Matching entries are neither mirrored nor pruned.
+      - Patterns with the rules of C(rsync --exclude), matched against each entry's path relative to the tree
+        root (O(dest), or the sources' roots). Matching entries are neither mirrored nor pruned; a matching
+        directory is not descended into.
+      - A pattern without a C(/) (other than a trailing one) matches the base name at any depth: C(*.tmp)
+        matches C(a.tmp) and C(img/x/b.tmp), C(cache) matches C(cache) and C(a/cache) but not C(xcache).
+      - A pattern with an inner C(/) matches the end of the path, at a C(/): C(img/private) matches
+        C(img/private) and C(site/img/private), not C(site/ximg/private).
+      - A pattern starting with C(/) matches from the tree root only: C(/robots.txt) matches C(robots.txt), not
+        C(docs/robots.txt).
+      - A pattern ending with C(/) matches directories only (a directory link in a source counts as a
+        directory): C(tmp/) matches the directory C(a/tmp), not a file named C(tmp).
+      - C(*) matches any characters but C(/), C(?) one character but C(/), C([...]) one character of a class
+        (C([!...]) or C([^...]) negated), never C(/); C(**) matches anything, C(/) included. So C(css/*.css)
+        matches C(css/site.css), not C(css/v2/site.css) (C(css/**) matches both), and C(**.tmp) is the same as
+        C(*.tmp). A trailing C(/***) matches a directory and everything in it (C(/logs/***)); a backslash makes
+        the next character literal.
+      - Before version 0.2.0, patterns were C(fnmatch) globs matched against the whole relative path or the base
+        name, C(*) also matching C(/), and patterns starting or ending with C(/) matched nothing.
     type: list
     elements: str
     default: []
