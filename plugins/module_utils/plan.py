@@ -757,16 +757,22 @@ class Planner:
     def _instead_of_dir(self, parent, name, decision):
         """A directory where a file or link must go: its removals then `decision`, or a conflict.
 
-        An empty directory loses nothing and goes without `force`.
+        An empty directory loses nothing and goes without `force`, and so does
+        one that `prune` would empty anyway: its removals are prune's, which
+        keeps what the excludes match (then the directory stays a conflict).
         """
+        cfg = self.cfg
         child = _join(parent, name)
         held = self._list_dest(child)
-        if held and not self.cfg.force:
+        if held and not cfg.force and not cfg.prune:
             self.conflicts.append(child)
             return None
         if self._crosses_mount(parent, name, replace=True, contents=bool(held)):
             return None
-        removals = list(self._remove_tree(parent, name))
+        removals = list(self._remove_tree(parent, name, keep=None if cfg.force else cfg.excluded))
+        if not removals or removals[-1].rel != child:
+            self.conflicts.append(child)
+            return None
         if not held:
             # the directory alone: an empty one, as a file replaced by a directory, loses nothing
             removals[0].repair = True

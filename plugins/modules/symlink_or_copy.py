@@ -143,7 +143,9 @@ options:
   force:
     description:
       - Replace a non-empty directory in O(dest) where a file or link must go.
-      - Without it, such conflicts fail the task, naming each of them, before anything is changed.
+      - Without it, such conflicts fail the task, naming each of them, before anything is changed; but with
+        O(prune), a directory that prune would empty anyway (nothing in it matches O(exclude)) is replaced without
+        O(force), its content counted by O(max_delete) as prune's deletions.
       - A plain file where a link must go, a link where a copy must go, or anything but a directory where a
         directory must go is normal convergence and needs no O(force).
     type: bool
