@@ -280,6 +280,20 @@ class Planner:
         layers = [_Layer(path, real, cfg.within.contains(real)) for path, real in cfg.sources]
         return first + [('', layers, cfg.dest_exists, ())]
 
+    def parents(self):
+        """The missing parents of dest (or of the file, in single-file mode) as mkdirs, outermost first.
+
+        Their `rel` is their absolute path: they lie outside dest, and are made
+        by Applier.make_parents before anything else.
+        """
+        mode = self._dir_mode()
+        made = []
+        for path in self.cfg.parents:
+            parent, name = os.path.split(path)
+            made.append(Decision(MKDIR, parent if parent != '/' else '', name if parent != '/' else path, mode=mode,
+                                 is_dir=True, detail='parent of dest'))
+        return made
+
     def _tree(self):
         for item in self.start():
             if isinstance(item, Decision):
@@ -866,13 +880,15 @@ class Planner:
     def _single(self):
         cfg = self.cfg
         name = cfg.single_name
-        dest_fd = None
+        dest_fd = de = None
         try:
-            dest_fd = os.open(cfg.dest_real, _DIR_FLAGS)
-            try:
-                de = _LstatEntry(name, os.lstat(name, dir_fd=dest_fd))
-            except FileNotFoundError:
-                de = None
+            # a directory still to be made (see parents) holds nothing yet
+            if not cfg.parents:
+                dest_fd = os.open(cfg.dest_real, _DIR_FLAGS)
+                try:
+                    de = _LstatEntry(name, os.lstat(name, dir_fd=dest_fd))
+                except FileNotFoundError:
+                    pass
             src_real, src_st = cfg.single
             source = _File(src_real, cfg.within.contains(src_real), st=src_st)
             decisions = self._file('', name, source, de, dest_fd) or ()

@@ -59,13 +59,27 @@ options:
   dest:
     description:
       - The mirror. With a directory O(src), C(dest/REL) is kept for every C(src/REL); O(dest) is created if
-        its parent exists.
+        it does not exist, and so are its missing parents unless O(parents=false).
       - With a single file O(src), the path of the link or copy; when O(dest) is an existing directory or ends
         with C(/), the file goes inside it under its own name.
       - An empty or blank O(dest) fails the task. With a directory O(src), a O(dest) that is a symlink to a
         directory is followed, one that is a symlink to nothing fails the task instead of creating its target.
     type: path
     required: true
+  parents:
+    description:
+      - Create the missing parent directories of O(dest) (with a single file O(src), of the file), as the original
+        backend's C(os.makedirs) did. They get O(directory_mode) (or the umask's default), O(owner) and O(group),
+        as the directories the module creates in O(dest), are listed in RV(parents_created) and in the diff
+        (C(+ mkdir   /srv/origin/ (parent of dest)), before the other lines), not in RV(changes) nor in
+        RV(summary), and make the task changed. Check mode reports the same and creates nothing.
+      - Each is created relative to the directory above it, from the deepest one that exists, without following
+        a symlink: one planted on the way since the run looked fails the task naming it.
+      - With V(false), a missing parent fails the task, as does a parent that exists and is not a directory
+        (named in the message) either way.
+    type: bool
+    default: true
+    version_added: 0.2.0
   within:
     description:
       - Trusted directories. A source file whose real path lies inside the real path of one of them is
@@ -306,6 +320,15 @@ skipped_entries:
   type: list
   elements: dict
   sample: [{path: leak, reason: symlink points outside every source and within root (/etc/shadow)}]
+parents_created:
+  description:
+    - The parent directories of O(dest) this run created (would create, in check mode), absolute paths, outermost
+      first; see O(parents).
+  returned: success
+  type: list
+  elements: str
+  sample: [/srv/origin]
+  version_added: 0.2.0
 action:
   description: In single-file mode, what became of the file.
   returned: success, when O(src) is a single file
@@ -357,6 +380,7 @@ def main():
             checksum=dict(type='bool', default=False),
             force=dict(type='bool', default=False),
             prune_mounts=dict(type='bool', default=False),
+            parents=dict(type='bool', default=True),
             directory_mode=dict(type='raw'),
             fsync=dict(type='bool', default=True),
             max_delete=dict(type='raw'),

@@ -211,7 +211,7 @@ def test_bad_input_fails_clearly_naming_the_path(site, run, write, case, message
         'dest_in_src': dict(dest=str(site / 'build/mirror')),
         'src_in_dest': dict(src=str(site / 'origin/sub'), dest=str(site / 'origin')),
         'parent_is_file': dict(dest=str(site / 'file.txt/origin')),
-        'parent_missing': dict(dest=str(site / 'no/such/origin')),
+        'parent_missing': dict(dest=str(site / 'no/such/origin'), parents=False),
         'layer_is_file': dict(src=[str(site / 'build'), str(site / 'file.txt')]),
         'bad_mode': dict(mode='rwx'),
         'deep_parent_is_file': dict(dest=str(site / 'file.txt/a/origin')),
