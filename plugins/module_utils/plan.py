@@ -783,6 +783,8 @@ class Planner:
             return None
         if self._crosses_mount(parent, name, replace=True, contents=bool(held)):
             return None
+        # _remove_tree lists it again: its entries count once in dest_entries
+        self.dest_entries -= len(held)
         removals = list(self._remove_tree(parent, name, keep=None if cfg.force else cfg.excluded))
         if not removals or removals[-1].rel != child:
             self.conflicts.append(child)
@@ -837,7 +839,7 @@ class Planner:
         try:
             with os.scandir(path) as it:
                 listing = sorted((entry.name, entry.is_dir(follow_symlinks=False)) for entry in it)
-            # a directory in the way is listed twice only when empty, or when it fails the run as a conflict
+            # a directory in the way is listed twice, and counted once (see _instead_of_dir)
             self.dest_entries += len(listing)
             return listing
         except OSError as exc:

@@ -302,3 +302,14 @@ def test_directory_emptied_by_prune_counts_against_max_delete(site, run, write, 
     result = run(prune=True, max_delete=2)
     assert result['failed'] is True and '4 deletions planned' in result['msg']
     assert snapshot(str(site / 'origin')) == before
+
+
+@pytest.mark.parametrize('options', [dict(force=True), dict(prune=True)], ids=['force', 'prune'])
+def test_a_directory_replaced_by_a_file_counts_its_entries_once_for_max_delete(site, run, write, options):
+    run()
+    os.unlink(str(site / 'origin/index.html'))
+    for n in range(3):
+        write('origin/index.html/%d' % n, b'x')
+    result = run(max_delete='0%', **options)
+    # dest, img/ and css/ list 3 + 2 + 1 entries, index.html/ 3 more
+    assert result['failed'] is True and 'of the 9 entries in dest' in result['msg'], result['msg']
