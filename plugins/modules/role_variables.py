@@ -15,7 +15,7 @@ version_added: 0.2.0
 description:
   - Compares the variables defined for a host (O(given)) with the ones a role knows (O(known)) and issues one
     warning listing every unknown name, each with the known name it most likely stands for.
-  - The M(cdn.origin.symlink_or_copy) role C(cdn.origin.mirror) uses it, so a top-level C(mirror_tree) (for
+  - The role C(cdn.origin.mirror) uses it, so a top-level C(mirror_tree) (for
     C(mirror_trees)) or C(mirror_default_prnue) is reported instead of silently ignored.
   - Changes nothing and never fails on unknown names.
 author:

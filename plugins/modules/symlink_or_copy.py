@@ -71,10 +71,10 @@ options:
       - Create the missing parent directories of O(dest) (with a single file O(src), of the file), as the original
         backend's C(os.makedirs) did. They get O(directory_mode) (or the umask's default), O(owner) and O(group),
         as the directories the module creates in O(dest), are listed in RV(parents_created) and in the diff
-        (C(+ mkdir   /srv/origin/ (parent of dest)), before the other lines), not in RV(changes) nor in
-        RV(summary), and make the task changed. Check mode reports the same and creates nothing.
+        as C(+ mkdir   /srv/origin/) lines marked C(parent of dest), before the other lines, not in RV(changes) nor
+        in RV(summary), and make the task changed. Check mode reports the same and creates nothing.
       - Each is created relative to the directory above it, from the deepest one that exists, without following
-        a symlink: one planted on the way since the run looked fails the task naming it.
+        a symlink; one planted on the way since the run looked fails the task naming it.
       - With V(false), a missing parent fails the task, as does a parent that exists and is not a directory
         (named in the message) either way.
     type: bool
@@ -127,14 +127,14 @@ options:
       - Patterns with the rules of C(rsync --exclude), matched against each entry's path relative to the tree
         root (O(dest), or the sources' roots). Matching entries are neither mirrored nor pruned; a matching
         directory is not descended into.
-      - A pattern without a C(/) (other than a trailing one) matches the base name at any depth: C(*.tmp)
+      - A pattern without a C(/) (other than a trailing one) matches the base name at any depth, so C(*.tmp)
         matches C(a.tmp) and C(img/x/b.tmp), C(cache) matches C(cache) and C(a/cache) but not C(xcache).
-      - A pattern with an inner C(/) matches the end of the path, at a C(/): C(img/private) matches
+      - A pattern with an inner C(/) matches the end of the path, at a C(/), so C(img/private) matches
         C(img/private) and C(site/img/private), not C(site/ximg/private).
-      - A pattern starting with C(/) matches from the tree root only: C(/robots.txt) matches C(robots.txt), not
+      - A pattern starting with C(/) matches from the tree root only, so C(/robots.txt) matches C(robots.txt), not
         C(docs/robots.txt).
       - A pattern ending with C(/) matches directories only (a directory link in a source counts as a
-        directory): C(tmp/) matches the directory C(a/tmp), not a file named C(tmp).
+        directory), so C(tmp/) matches the directory C(a/tmp), not a file named C(tmp).
       - C(*) matches any characters but C(/), C(?) one character but C(/), C([...]) one character of a class
         (C([!...]) or C([^...]) negated), never C(/); C(**) matches anything, C(/) included. So C(css/*.css)
         matches C(css/site.css), not C(css/v2/site.css) (C(css/**) matches both), and C(**.tmp) is the same as
