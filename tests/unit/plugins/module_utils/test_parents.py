@@ -70,10 +70,12 @@ def test_a_parent_that_is_a_file_fails_naming_it(site, run, write, snapshot, par
     assert snapshot(str(site)) == before
 
 
-def test_parents_are_never_created_inside_a_source(site, run, snapshot):
+@pytest.mark.parametrize('dest', ['build/new/origin', 'alias/new/origin'])
+def test_parents_are_never_created_inside_a_source(site, run, snapshot, dest):
+    os.symlink(str(site / 'build/css'), str(site / 'alias'))
     before = snapshot(str(site))
     for check_mode in (True, False):
-        result = run(dest=str(site / 'build/new/origin'), check_mode=check_mode)
+        result = run(dest=str(site / dest), check_mode=check_mode)
         assert result['failed'] is True and 'lies inside src' in result['msg']
     assert snapshot(str(site)) == before
 
