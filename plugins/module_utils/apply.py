@@ -71,6 +71,9 @@ class Applier:
         self._current = None
         self._source_dir = (None, None)
         self._copy_file_range = hasattr(os, 'copy_file_range')
+        # the parents of dest this run made, and (path, descriptor) of the innermost one dest goes in
+        self.parents_made = []
+        self._made = None
 
     # -- directory descriptors ----------------------------------------------
 
@@ -84,10 +87,55 @@ class Applier:
         """
         self._root(fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
 
+    def make_parents(self, decisions):
+        """Make the missing parents of dest (Planner.parents), outermost first, once per run.
+
+        Each is made relative to a descriptor of the one above, opened with
+        O_NOFOLLOW from the deepest directory that existed: a symlink planted
+        on the way since the run looked fails the run instead of being
+        followed. One that another run made meanwhile is used as it is.
+        """
+        if not decisions or self._made is not None:
+            return
+        top = os.path.dirname(decisions[0].rel)
+        fd = os.open(top, _DIR_FLAGS)
+        path = top
+        try:
+            for d in decisions:
+                path = d.rel
+                name = os.path.basename(path)
+                try:
+                    os.mkdir(name, _creation_mode(d.mode), dir_fd=fd)
+                    made = True
+                except FileExistsError:
+                    made = False
+                fd, parent_fd = os.open(name, _DIR_FLAGS, dir_fd=fd), fd
+                try:
+                    if made and self.cfg.fsync:
+                        os.fsync(parent_fd)
+                finally:
+                    os.close(parent_fd)
+                if made:
+                    self.parents_made.append(d)
+                    self._chown_chmod(fd, d.mode)
+        except OSError as exc:
+            os.close(fd)
+            raise OSError(exc.errno, exc.strerror, path) from exc
+        self._made = (path, fd)
+
+    def _open_root(self):
+        if self._made is None:
+            # the dest root is the operator's path: links on the way to it are theirs
+            return os.open(self.cfg.dest_real, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        # below parents this run made, nothing on the way is the operator's
+        path, fd = self._made
+        if path == self.cfg.dest_real:
+            return os.dup(fd)
+        return os.open(os.path.basename(self.cfg.dest_real), _DIR_FLAGS, dir_fd=fd)
+
     def _root(self, how=fcntl.LOCK_EX):
         if not self._fds:
-            # the dest root is the operator's path: links on the way to it are theirs
-            fd = os.open(self.cfg.dest_real, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            fd = self._open_root()
             try:
                 # two runs on one dest would remove each other's temporary files
                 fcntl.flock(fd, how)
@@ -162,6 +210,9 @@ class Applier:
         if self._fds:
             self._dirty.pop()
             os.close(self._fds.pop())
+        if self._made is not None:
+            os.close(self._made[1])
+            self._made = None
 
     # -- operations ---------------------------------------------------------
 
@@ -197,14 +248,20 @@ class Applier:
 
     def _make_root(self, d):
         try:
-            os.mkdir(self.cfg.dest_real, _creation_mode(d.mode))
+            if self._made is None:
+                os.mkdir(self.cfg.dest_real, _creation_mode(d.mode))
+            else:
+                os.mkdir(os.path.basename(self.cfg.dest_real), _creation_mode(d.mode), dir_fd=self._made[1])
         except FileExistsError:
             raise Overtaken(None)
         # a run that found dest just made may have locked it first: then it has filled it
         with os.scandir(self._root()) as it:
             if next(it, None) is not None:
                 raise Overtaken(d)
-        parent_fd = os.open(os.path.dirname(self.cfg.dest_real) or '/', os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        if self._made is None:
+            parent_fd = os.open(os.path.dirname(self.cfg.dest_real) or '/', os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        else:
+            parent_fd = os.dup(self._made[1])
         try:
             self._dir_attrs(parent_fd, Decision(MKDIR, '', os.path.basename(self.cfg.dest_real), mode=d.mode))
         finally:

@@ -30,7 +30,7 @@ from ansible_collections.cdn.origin.plugins.module_utils.plan import Planner, gu
 from ansible_collections.cdn.origin.plugins.module_utils.policy import (
     Excluder, ModeSpec, Roots, display, inside, split_paths,
 )
-from ansible_collections.cdn.origin.plugins.module_utils.report import Report
+from ansible_collections.cdn.origin.plugins.module_utils.report import Report, diff_line
 
 ERRORS_LIMIT = 50
 # Deletions named in the message of a max_delete failure (`errors` lists more).
@@ -134,7 +134,41 @@ def _existing_dir(path, what):
 # declared for the engine (the module adds its argument spec, nothing else).
 DEFAULTS = dict(within=(), link_style='absolute', prune=False, exclude=(), checksum=False, force=False, mode=None,
                 owner=None, group=None, directory_mode=None, fsync=True, max_delete=None, workers=None,
-                prune_mounts=False, link_owner='process', link_target='real', dedupe=False)
+                prune_mounts=False, link_owner='process', link_target='real', dedupe=False, parents=True)
+
+
+def _missing_parents(directory, what):
+    """The directories missing down to `directory` (a real path, the parent of dest), outermost first.
+
+    Fails naming the path where one of them exists and is not a directory.
+    """
+    missing = []
+    path = directory
+    while True:
+        try:
+            st = os.lstat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            missing.insert(0, path)
+            path = os.path.dirname(path)
+            continue
+        except OSError as exc:
+            raise MirrorError('%s %s cannot be read: %s' % (what, display(path), exc.strerror))
+        break
+    if not stat.S_ISDIR(st.st_mode):
+        if not missing:
+            raise MirrorError('%s %s exists and is not a directory' % (what, display(path)))
+        raise MirrorError('%s %s does not exist: %s exists and is not a directory'
+                          % (what, display(directory), display(path)))
+    return missing
+
+
+def _parent(cfg, path, what):
+    """The real path of `path`, the directory dest goes in, and what is missing of it (cfg.parents)."""
+    if not cfg.create_parents:
+        _existing_dir(path, what)
+    real = os.path.realpath(path)
+    cfg.parents = _missing_parents(real, what) if cfg.create_parents else []
+    return real
 
 
 def options(given):
@@ -245,7 +279,7 @@ def configure(src, dest, **given):
                  checksum=bool(opt.checksum), force=bool(opt.force), mode=mode_spec, directory_mode=dir_spec,
                  uid=uid, gid=gid, fsync=bool(opt.fsync), max_delete=max_delete, max_delete_percent=max_delete_percent,
                  default_dir_mode=0o777 & ~_umask(), single=None, single_name=None,
-                 workers=_workers(opt.workers))
+                 workers=_workers(opt.workers), create_parents=bool(opt.parents), parents=[])
     if len(sources) == 1 and not stat.S_ISDIR(sources[0][2].st_mode):
         _configure_single(cfg, sources[0], dest_path, dest)
     else:
@@ -314,15 +348,14 @@ def _configure_single(cfg, source, dest_path, dest_given):
     if str(dest_given).endswith('/') or os.path.isdir(dest_path):
         dest_path = os.path.join(dest_path, os.path.basename(path))
     parent, name = os.path.split(dest_path)
-    _existing_dir(parent, 'the parent directory')
-    parent_real = os.path.realpath(parent)
+    parent_real = _parent(cfg, parent, 'the parent directory')
     if os.path.join(parent_real, name) == real:
         raise MirrorError('src %s and dest %s are the same file' % (display(path), display(dest_path)))
     cfg.single = (real, st)
     cfg.single_name = name
     cfg.sources = [(path, real)]
     cfg.dest_real = parent_real
-    cfg.dest_exists = True
+    cfg.dest_exists = not cfg.parents
     cfg.label = dest_path
 
 
@@ -345,7 +378,7 @@ def _configure_tree(cfg, sources, dest_path):
             # mkdir would create the link's target, wherever it points
             raise MirrorError('dest %s is a symlink to %s, which does not exist: create that directory or remove '
                               'the link' % (display(dest_path), display(os.readlink(dest_path))))
-        _existing_dir(os.path.dirname(dest_real), 'the parent directory of dest')
+        _parent(cfg, os.path.dirname(dest_real), 'the parent directory of dest')
         st = None
     if st is not None and not stat.S_ISDIR(st.st_mode):
         raise MirrorError('dest %s exists and is not a directory' % display(dest_path))
@@ -515,8 +548,18 @@ def _apply_stream(cfg, decisions, applier, report, errors, budget):
 
 
 def _planned(cfg, planner, report):
-    result = report.result(planner.unchanged, single=cfg.single is not None)
+    result = _with_parents(report.result(planner.unchanged, single=cfg.single is not None), planner.parents())
     result['warnings'] = report.warnings()
+    return result
+
+
+def _with_parents(result, parents):
+    """`result` with the parents of dest created (or to create), in `parents_created` and first in the diff."""
+    result['parents_created'] = [display(d.rel) for d in parents]
+    if parents:
+        result['changed'] = True
+        if 'diff' in result:
+            result['diff']['prepared'] = ''.join(diff_line(d) + '\n' for d in parents) + result['diff']['prepared']
     return result
 
 
@@ -576,10 +619,16 @@ def _run(cfg, applier, check_mode, diff, done):
         return _failure(exc)
     if check_mode or (cfg.dest_exists and not report.changed):
         return _planned(cfg, planner, report)
+    try:
+        applier.make_parents(Planner(cfg).parents())
+    except OSError as exc:
+        return dict(_failure(MirrorError('cannot create %s, the parent directory of %s: %s; nothing else was changed'
+                                         % (display(exc.filename), display(cfg.label), exc.strerror or exc))),
+                    parents_created=[display(d.rel) for d in applier.parents_made])
     report = _report(cfg, diff, done)
     errors = []
     planner, removed = _apply_all(cfg, applier, report, errors, planner, plan)
-    result = report.result(planner.unchanged, single=cfg.single is not None)
+    result = _with_parents(report.result(planner.unchanged, single=cfg.single is not None), applier.parents_made)
     result['warnings'] = report.warnings() + applier.warnings
     if errors:
         if not cfg.prune:

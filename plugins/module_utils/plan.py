@@ -17,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
+import functools
 import itertools
 import os
 import stat
@@ -295,6 +296,20 @@ class Planner:
         layers = [_Layer(path, real, cfg.within.contains(real)) for path, real in cfg.sources]
         return first + [('', layers, cfg.dest_exists, ())]
 
+    def parents(self):
+        """The missing parents of dest (or of the file, in single-file mode) as mkdirs, outermost first.
+
+        Their `rel` is their absolute path: they lie outside dest, and are made
+        by Applier.make_parents before anything else.
+        """
+        mode = self._dir_mode()
+        made = []
+        for path in self.cfg.parents:
+            parent, name = os.path.split(path)
+            made.append(Decision(MKDIR, parent if parent != '/' else '', name if parent != '/' else path, mode=mode,
+                                 is_dir=True, detail='parent of dest'))
+        return made
+
     def _tree(self):
         for item in self.start():
             if isinstance(item, Decision):
@@ -384,7 +399,7 @@ class Planner:
             if not code & sources:
                 only_in_dest.append(name)
                 continue
-            if excluded is not None and excluded(_join(rel, name), name):
+            if excluded is not None and excluded(_join(rel, name), name, functools.partial(_source_is_dir, layers, code, name)):
                 continue
             de = _Entry(name, code >> dest_bits, dest_fd) if code > sources else None
             if name.startswith(TEMP_PREFIX) and is_temp_name(name):
@@ -417,7 +432,7 @@ class Planner:
             de = _Entry(name, merged[name] >> dest_bits, dest_fd)
             if is_temp_name(name) and not de.is_dir(follow_symlinks=False):
                 add(Decision(REMOVE, rel, name, detail='stale temporary file', repair=True))
-            elif self.cfg.prune and (excluded is None or not excluded(_join(rel, name), name)):
+            elif self.cfg.prune and (excluded is None or not excluded(_join(rel, name), name, de.is_dir())):
                 self._prune.append((rel, name, de.is_dir(follow_symlinks=False)))
         return items
 
@@ -892,16 +907,24 @@ class Planner:
     def _instead_of_dir(self, parent, name, decision):
         """A directory where a file or link must go: its removals then `decision`, or a conflict.
 
-        An empty directory loses nothing and goes without `force`.
+        An empty directory loses nothing and goes without `force`, and so does
+        one that `prune` would empty anyway: its removals are prune's, which
+        keeps what the excludes match (then the directory stays a conflict).
         """
+        cfg = self.cfg
         child = _join(parent, name)
         held = self._list_dest(child)
-        if held and not self.cfg.force:
+        if held and not cfg.force and not cfg.prune:
             self.conflicts.append(child)
             return None
         if self._crosses_mount(parent, name, replace=True, contents=bool(held)):
             return None
-        removals = list(self._remove_tree(parent, name))
+        # _remove_tree lists it again: its entries count once in dest_entries
+        self.dest_entries -= len(held)
+        removals = list(self._remove_tree(parent, name, keep=None if cfg.force else cfg.excluded))
+        if not removals or removals[-1].rel != child:
+            self.conflicts.append(child)
+            return None
         if not held:
             # the directory alone: an empty one, as a file replaced by a directory, loses nothing
             removals[0].repair = True
@@ -952,7 +975,7 @@ class Planner:
         try:
             with os.scandir(path) as it:
                 listing = sorted((entry.name, entry.is_dir(follow_symlinks=False)) for entry in it)
-            # a directory in the way is listed twice only when empty, or when it fails the run as a conflict
+            # a directory in the way is listed twice, and counted once (see _instead_of_dir)
             self.dest_entries += len(listing)
             return listing
         except OSError as exc:
@@ -979,7 +1002,7 @@ class Planner:
                         stack[-1][3] = True
                 else:
                     yield Decision(REMOVE, top_parent, top_name, is_dir=True)
-            elif keep is not None and keep(_join(here, child[0]), child[0]):
+            elif keep is not None and keep(_join(here, child[0]), child[0], child[1]):
                 frame[3] = True
             elif self._is_mount(here, child[0]):
                 frame[3] = True
@@ -995,13 +1018,15 @@ class Planner:
     def _single(self):
         cfg = self.cfg
         name = cfg.single_name
-        dest_fd = None
+        dest_fd = de = None
         try:
-            dest_fd = os.open(cfg.dest_real, _DIR_FLAGS)
-            try:
-                de = _LstatEntry(name, os.lstat(name, dir_fd=dest_fd))
-            except FileNotFoundError:
-                de = None
+            # a directory still to be made (see parents) holds nothing yet
+            if not cfg.parents:
+                dest_fd = os.open(cfg.dest_real, _DIR_FLAGS)
+                try:
+                    de = _LstatEntry(name, os.lstat(name, dir_fd=dest_fd))
+                except FileNotFoundError:
+                    pass
             src_real, src_st = cfg.single
             source = _File(src_real, cfg.within.contains(src_real), st=src_st)
             decisions = self._file('', name, source, de, dest_fd) or ()
@@ -1036,6 +1061,20 @@ def _regular_files(real):
             files.update([entry.name for entry in chunk if entry.is_file(follow_symlinks=False)])
             if len(files) > _TARGET_NAMES_CACHED:
                 return None
+
+
+def _source_is_dir(layers, code, name):
+    """Whether the winning source entry `name` of a level (see Planner._merge) is a directory or a link to one."""
+    for index in range(len(layers) - 1, -1, -1):
+        kind = code >> index * _BITS & _MASK
+        if kind == _LINK:
+            try:
+                return stat.S_ISDIR(os.stat(name, dir_fd=layers[index].fd).st_mode)
+            except OSError:
+                return False
+        if kind:
+            return kind == _DIR
+    return False
 
 
 def guarded(decisions, errors, label):

@@ -11,7 +11,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import fnmatch
 import os
 import re
 import stat
@@ -75,14 +74,88 @@ def inside(path, root):
 
 
 class Excluder:
-    """Glob patterns matched against the relative path and against the basename."""
+    """rsync's --exclude patterns, matched against an entry's path relative to the tree root.
+
+    A pattern ending with `/` matches directories only. One starting with
+    `/` is anchored at the tree root; any other is matched against the end
+    of the path, at a `/`: without an inner `/` it matches the base name at
+    any depth. `*`, `?` and `[...]` never match a `/`, `**` does, and a
+    trailing `/***` matches the directory and everything in it. A backslash
+    makes the next character literal.
+    """
 
     def __init__(self, patterns):
-        patterns = [p for p in (patterns or []) if p]
-        self._re = re.compile('|'.join('(?:%s)' % fnmatch.translate(p) for p in patterns)) if patterns else None
+        anywhere, dirs = [], []
+        for pattern in patterns or ():
+            if not pattern or pattern == '/':
+                continue
+            (dirs if pattern.endswith('/') else anywhere).append(_translate(pattern.rstrip('/') or '/'))
+        self._any = _compile(anywhere)
+        self._dirs = _compile(dirs)
 
-    def __call__(self, rel, name):
-        return self._re is not None and (self._re.match(rel) is not None or self._re.match(name) is not None)
+    def __call__(self, rel, _name=None, is_dir=False):
+        """Whether the entry at `rel` is excluded (its base name is part of `rel`); `is_dir` may be a callable,
+        asked only when a directory-only pattern matches."""
+        if self._any is not None and self._any.match(rel) is not None:
+            return True
+        if self._dirs is None or self._dirs.match(rel) is None:
+            return False
+        return bool(is_dir() if callable(is_dir) else is_dir)
+
+
+def _compile(regexes):
+    return re.compile('|'.join('(?:%s)' % r for r in regexes), re.DOTALL) if regexes else None
+
+
+def _translate(pattern):
+    """The regular expression of one pattern (its trailing `/` already cut), matched against a whole relative path."""
+    anchored = pattern.startswith('/')
+    text = pattern.lstrip('/') if anchored else pattern
+    tail = ''
+    if text.endswith('/***'):
+        text, tail = text[:-4], '(?:/.*)?'
+    out = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == '*':
+            stars = len(text[i:]) - len(text[i:].lstrip('*'))
+            out.append('.*' if stars > 1 else '[^/]*')
+            i += stars
+            continue
+        if c == '?':
+            out.append('[^/]')
+        elif c == '\\' and i + 1 < n:
+            i += 1
+            out.append(re.escape(text[i]))
+        elif c == '[':
+            end = _class_end(text, i)
+            if end is None:
+                out.append(re.escape(c))
+            else:
+                body = text[i + 1:end]
+                negate = body[:1] in ('!', '^')
+                if negate:
+                    body = body[1:]
+                body = ''.join('\\' + ch if ch in '\\[]^&~|' else ch for ch in body if ch != '/')
+                # a class never matches a `/` (one that holds nothing else matches nothing)
+                out.append('[^%s/]' % body if negate else '[%s]' % body if body else '(?!)')
+                i = end
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return '%s%s%s\\Z' % ('' if anchored else '(?:.*/)?', ''.join(out), tail)
+
+
+def _class_end(text, start):
+    """The index of the `]` closing the class opened at `start`, or None (then `[` is literal)."""
+    i = start + 1
+    if i < len(text) and text[i] in '!^':
+        i += 1
+    if i < len(text) and text[i] == ']':
+        i += 1
+    end = text.find(']', i)
+    return None if end < 0 else end
 
 
 _SYMBOLIC = re.compile(r'\A([ugoa]*)((?:[-+=][rwxXst]*)+)\Z')

@@ -67,13 +67,27 @@ options:
   dest:
     description:
       - The mirror. With a directory O(src), C(dest/REL) is kept for every C(src/REL); O(dest) is created if
-        its parent exists.
+        it does not exist, and so are its missing parents unless O(parents=false).
       - With a single file O(src), the path of the link or copy; when O(dest) is an existing directory or ends
         with C(/), the file goes inside it under its own name.
       - An empty or blank O(dest) fails the task. With a directory O(src), a O(dest) that is a symlink to a
         directory is followed, one that is a symlink to nothing fails the task instead of creating its target.
     type: path
     required: true
+  parents:
+    description:
+      - Create the missing parent directories of O(dest) (with a single file O(src), of the file), as the original
+        backend's C(os.makedirs) did. They get O(directory_mode) (or the umask's default), O(owner) and O(group),
+        as the directories the module creates in O(dest), are listed in RV(parents_created) and in the diff
+        as C(+ mkdir   /srv/origin/) lines marked C(parent of dest), before the other lines, not in RV(changes) nor
+        in RV(summary), and make the task changed. Check mode reports the same and creates nothing.
+      - Each is created relative to the directory above it, from the deepest one that exists, without following
+        a symlink; one planted on the way since the run looked fails the task naming it.
+      - With V(false), a missing parent fails the task, as does a parent that exists and is not a directory
+        (named in the message) either way.
+    type: bool
+    default: true
+    version_added: 0.2.0
   within:
     description:
       - Trusted directories. A source file whose real path lies inside the real path of one of them is
@@ -165,8 +179,24 @@ options:
     version_added: 0.2.0
   exclude:
     description:
-      - Glob patterns (C(fnmatch) style, C(*) also matches C(/)) matched against the relative path and
-        against the base name. Matching entries are neither mirrored nor pruned.
+      - Patterns with the rules of C(rsync --exclude), matched against each entry's path relative to the tree
+        root (O(dest), or the sources' roots). Matching entries are neither mirrored nor pruned; a matching
+        directory is not descended into.
+      - A pattern without a C(/) (other than a trailing one) matches the base name at any depth, so C(*.tmp)
+        matches C(a.tmp) and C(img/x/b.tmp), C(cache) matches C(cache) and C(a/cache) but not C(xcache).
+      - A pattern with an inner C(/) matches the end of the path, at a C(/), so C(img/private) matches
+        C(img/private) and C(site/img/private), not C(site/ximg/private).
+      - A pattern starting with C(/) matches from the tree root only, so C(/robots.txt) matches C(robots.txt), not
+        C(docs/robots.txt).
+      - A pattern ending with C(/) matches directories only (a directory link in a source counts as a
+        directory), so C(tmp/) matches the directory C(a/tmp), not a file named C(tmp).
+      - C(*) matches any characters but C(/), C(?) one character but C(/), C([...]) one character of a class
+        (C([!...]) or C([^...]) negated), never C(/); C(**) matches anything, C(/) included. So C(css/*.css)
+        matches C(css/site.css), not C(css/v2/site.css) (C(css/**) matches both), and C(**.tmp) is the same as
+        C(*.tmp). A trailing C(/***) matches a directory and everything in it (C(/logs/***)); a backslash makes
+        the next character literal.
+      - Before version 0.2.0, patterns were C(fnmatch) globs matched against the whole relative path or the base
+        name, C(*) also matching C(/), and patterns starting or ending with C(/) matched nothing.
     type: list
     elements: str
     default: []
@@ -182,7 +212,9 @@ options:
   force:
     description:
       - Replace a non-empty directory in O(dest) where a file or link must go.
-      - Without it, such conflicts fail the task, naming each of them, before anything is changed.
+      - Without it, such conflicts fail the task, naming each of them, before anything is changed; but with
+        O(prune), a directory that prune would empty anyway (nothing in it matches O(exclude)) is replaced without
+        O(force), its content counted by O(max_delete) as prune's deletions.
       - A plain file where a link must go, a link where a copy must go, or anything but a directory where a
         directory must go is normal convergence and needs no O(force).
     type: bool
@@ -429,6 +461,15 @@ skipped_entries:
   type: list
   elements: dict
   sample: [{path: leak, reason: symlink points outside every source and within root (/etc/shadow)}]
+parents_created:
+  description:
+    - The parent directories of O(dest) this run created (would create, in check mode), absolute paths, outermost
+      first; see O(parents).
+  returned: success
+  type: list
+  elements: str
+  sample: [/srv/origin]
+  version_added: 0.2.0
 action:
   description: In single-file mode, what became of the file (V(symlinked), V(hardlinked), V(copied) or V(unchanged)).
   returned: success, when O(src) is a single file
@@ -484,6 +525,7 @@ def main():
             owner=dict(type='str'),
             group=dict(type='str'),
             unsafe_writes=dict(type='bool', default=False),
+            parents=dict(type='bool', default=True),
             directory_mode=dict(type='raw'),
             fsync=dict(type='bool', default=True),
             max_delete=dict(type='raw'),

@@ -57,6 +57,63 @@ def test_excluder_matches_relative_path_and_basename():
     assert not Excluder([])('anything', 'anything')
 
 
+@pytest.mark.parametrize('pattern, rel, is_dir, expected', [
+    # a leading / anchors at the tree root
+    ('/cache', 'cache', True, True),
+    ('/cache', 'img/cache', True, False),
+    ('/img/private', 'img/private', True, True),
+    ('/img/private', 'x/img/private', True, False),
+    # a trailing / matches directories only
+    ('tmp/', 'tmp', True, True),
+    ('tmp/', 'tmp', False, False),
+    ('tmp/', 'a/b/tmp', True, True),
+    ('/tmp/', 'tmp', True, True),
+    ('/tmp/', 'a/tmp', True, False),
+    # * ? and [...] never cross a /, ** does
+    ('css/*.css', 'css/site.css', False, True),
+    ('css/*.css', 'css/print.css/index.css', False, False),
+    ('css/**', 'css/print.css/index.css', False, True),
+    ('css/**', 'css', True, False),
+    ('a?c', 'a/c', False, False),
+    ('a?c', 'abc', False, True),
+    ('a[/]c', 'a/c', False, False),
+    ('a[!x]c', 'a/c', False, False),
+    ('a[!x]c', 'abc', False, True),
+    ('a[bc]d', 'x/acd', False, True),
+    ('**.tmp', 'a/b/c.tmp', False, True),
+    # no inner /: the base name at any depth
+    ('*.tmp', 'a/b/x.tmp', False, True),
+    ('cache', 'deep/er/cache', False, True),
+    ('cache', 'cache/file', False, False),
+    ('cache', 'xcache', False, False),
+    # an inner /: the end of the path, at a /
+    ('img/private', 'site/img/private', True, True),
+    ('img/private', 'site/ximg/private', True, False),
+    ('private/*.png', 'img/private/p.png', False, True),
+    # dir/*** is the directory and everything below it
+    ('/logs/***', 'logs', True, True),
+    ('/logs/***', 'logs/2026/a.log', False, True),
+    ('/logs/***', 'logsx', True, False),
+    # a backslash makes a wildcard literal
+    ('a\\*b', 'a*b', False, True),
+    ('a\\*b', 'axb', False, False),
+])
+def test_exclude_follows_rsync_pattern_rules(pattern, rel, is_dir, expected):
+    assert Excluder([pattern])(rel, rel.rsplit('/', 1)[-1], is_dir) is expected
+
+
+def test_exclude_asks_whether_an_entry_is_a_directory_only_for_a_directory_pattern():
+    asked = []
+
+    def is_dir():
+        asked.append(True)
+        return True
+    excluded = Excluder(['*.tmp', 'cache/'])
+    assert excluded('a.tmp', 'a.tmp', is_dir) and not asked
+    assert not excluded('x/y', 'y', is_dir) and not asked
+    assert excluded('x/cache', 'cache', is_dir) and asked
+
+
 @pytest.mark.parametrize('spec, base, is_dir, expected', [
     ('0644', 0o600, False, 0o644),
     ('644', 0o600, False, 0o644),

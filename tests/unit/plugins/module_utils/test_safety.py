@@ -211,7 +211,7 @@ def test_bad_input_fails_clearly_naming_the_path(site, run, write, case, message
         'dest_in_src': dict(dest=str(site / 'build/mirror')),
         'src_in_dest': dict(src=str(site / 'origin/sub'), dest=str(site / 'origin')),
         'parent_is_file': dict(dest=str(site / 'file.txt/origin')),
-        'parent_missing': dict(dest=str(site / 'no/such/origin')),
+        'parent_missing': dict(dest=str(site / 'no/such/origin'), parents=False),
         'layer_is_file': dict(src=[str(site / 'build'), str(site / 'file.txt')]),
         'bad_mode': dict(mode='rwx'),
         'deep_parent_is_file': dict(dest=str(site / 'file.txt/a/origin')),
@@ -270,3 +270,46 @@ def test_single_file_conflict_names_the_directory_in_the_way(site, run, write, t
     assert result['failed'] is True
     assert result['errors'] == [{'path': str(tmp_path / 'outdir/index.html'), 'msg': 'non-empty directory in the way'}]
     assert (tmp_path / 'outdir/index.html/keep.txt').read_bytes() == b'data'
+
+
+def test_prune_replaces_a_non_empty_directory_without_force(site, run, write, snapshot):
+    write('origin/index.html/old/page.html', b'an older mirror')
+    preview = run(prune=True, check_mode=True)
+    result = run(prune=True)
+    assert not result.get('failed'), result
+    assert preview['changes'] == result['changes']
+    assert _actions(result)[-4:] == [('index.html/old/page.html', 'remove'), ('index.html/old', 'remove'),
+                                     ('index.html', 'remove'), ('index.html', 'symlink')]
+    assert os.readlink(str(site / 'origin/index.html')) == str(site / 'htdocs/index.html')
+
+
+def test_prune_still_needs_force_for_a_directory_holding_an_excluded_entry(site, run, write, snapshot):
+    write('origin/index.html/keep.log', b'excluded: prune keeps it')
+    write('origin/index.html/other.txt', b'x')
+    before = snapshot(str(site / 'origin'))
+    result = run(prune=True, exclude=['*.log'])
+    assert result['failed'] is True and 'force' in result['msg'] and 'index.html' in result['msg']
+    assert snapshot(str(site / 'origin')) == before
+
+
+def test_directory_emptied_by_prune_counts_against_max_delete(site, run, write, snapshot):
+    run()
+    for n in range(3):
+        write('origin/index.html.d/%d' % n, b'x')
+    os.unlink(str(site / 'origin/index.html'))
+    os.rename(str(site / 'origin/index.html.d'), str(site / 'origin/index.html'))
+    before = snapshot(str(site / 'origin'))
+    result = run(prune=True, max_delete=2)
+    assert result['failed'] is True and '4 deletions planned' in result['msg']
+    assert snapshot(str(site / 'origin')) == before
+
+
+@pytest.mark.parametrize('options', [dict(force=True), dict(prune=True)], ids=['force', 'prune'])
+def test_a_directory_replaced_by_a_file_counts_its_entries_once_for_max_delete(site, run, write, options):
+    run()
+    os.unlink(str(site / 'origin/index.html'))
+    for n in range(3):
+        write('origin/index.html/%d' % n, b'x')
+    result = run(max_delete='0%', **options)
+    # dest, img/ and css/ list 3 + 2 + 1 entries, index.html/ 3 more
+    assert result['failed'] is True and 'of the 9 entries in dest' in result['msg'], result['msg']

@@ -324,3 +324,29 @@ def test_links_through_linked_directories_are_judged_by_the_real_path(site, run,
     assert os.readlink(str(site / 'origin/home.html')) == str(site / 'htdocs/index.html')
     assert os.readlink(str(site / 'origin/first.png')) == str(site / 'htdocs/img/a.png')
     assert not result.get('failed')
+
+
+def test_exclude_anchors_and_directory_patterns_in_a_tree(site, run, write, tmp_path):
+    write('build/robots.txt', b'top')
+    write('build/docs/robots.txt', b'nested')
+    write('build/tmp/a', b'a dir named tmp')
+    write('build/img/tmp', b'a file named tmp')
+    write('build/css/v2/site.css', b'nested css')
+    write('elsewhere/x', b'x')
+    os.symlink(str(site / 'htdocs/img'), str(site / 'build/linked'))
+    write('origin/stale/tmp/keep', b'a dest directory named tmp')
+    write('origin/stale/gone', b'pruned')
+    patterns = ['/robots.txt', 'tmp/', 'linked/', 'css/*.css']
+    preview = run(prune=True, exclude=patterns, check_mode=True)
+    result = run(prune=True, exclude=patterns)
+    assert not result.get('failed'), result
+    assert preview['changes'] == result['changes']
+    origin = site / 'origin'
+    assert not (origin / 'robots.txt').exists() and (origin / 'docs/robots.txt').read_bytes() == b'nested'
+    assert not (origin / 'tmp').exists() and (origin / 'img/tmp').read_bytes() == b'a file named tmp'
+    assert not os.path.lexists(str(origin / 'linked'))
+    # css/*.css matches css/site.css, not a file in a directory below css
+    assert not (origin / 'css/site.css').exists()
+    assert (origin / 'css/v2/site.css').read_bytes() == b'nested css'
+    assert (origin / 'stale/tmp/keep').exists() and not (origin / 'stale/gone').exists()
+    assert run(prune=True, exclude=patterns)['changed'] is False
