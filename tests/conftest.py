@@ -5,8 +5,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import os
+import subprocess
 import sys
+
+import pytest
 
 try:
     import ansible_collections.cdn.origin  # noqa: F401  pylint: disable=unused-import
@@ -18,3 +22,24 @@ except ImportError:
         os.makedirs(os.path.dirname(_LINK), exist_ok=True)
         os.symlink(_REPO, _LINK)
     sys.path.insert(0, _ROOT)
+
+
+@contextlib.contextmanager
+def _mounted(args, point):
+    """`mount ARGS POINT` for the length of the block (POINT is made first); the test is skipped where that fails."""
+    os.makedirs(point, exist_ok=True)
+    proc = subprocess.run(['mount'] + args + [point], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
+    if proc.returncode:
+        pytest.skip('cannot mount here (needs root and CAP_SYS_ADMIN): %s' % proc.stdout.decode(errors='replace').strip())
+    try:
+        yield point
+    finally:
+        # a lazy unmount when something (a test's leftover descriptor) still holds it
+        if subprocess.run(['umount', point], check=False).returncode:
+            subprocess.run(['umount', '-l', point], check=True)
+
+
+@pytest.fixture
+def mounted():
+    """mounted(args, point): a context manager mounting a file system at `point` (a tmpfs, a bind mount, an image)."""
+    return _mounted

@@ -31,7 +31,7 @@ def _epoch(year):
 
 
 @pytest.fixture
-def ext4():
+def ext4(mounted):
     """A directory on a freshly made 16 MiB ext4 file system, unmounted afterwards."""
     if os.geteuid() != 0:
         pytest.skip('mounting an ext4 image needs root')
@@ -39,19 +39,13 @@ def ext4():
     if mkfs is None:
         pytest.skip('mkfs.ext4 is not installed')
     base = tempfile.mkdtemp(prefix='cdn-ext4-')
-    image, point = os.path.join(base, 'image'), os.path.join(base, 'mnt')
-    os.mkdir(point)
+    image = os.path.join(base, 'image')
     try:
         with open(image, 'wb') as f:
             f.truncate(16 << 20)
         subprocess.run([mkfs, '-q', '-F', '-I', '256', image], check=True, capture_output=True)
-        mounted = subprocess.run(['mount', '-o', 'loop', image, point], capture_output=True, text=True, check=False)
-        if mounted.returncode:
-            pytest.skip('cannot loop-mount an ext4 image here: %s' % mounted.stderr.strip())
-        try:
+        with mounted(['-o', 'loop', image], os.path.join(base, 'mnt')) as point:
             yield point
-        finally:
-            subprocess.run(['umount', point], check=True)
     finally:
         shutil.rmtree(base)
 

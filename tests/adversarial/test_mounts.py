@@ -14,9 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import contextlib
 import os
-import subprocess
 
 import pytest
 
@@ -25,19 +23,6 @@ from ansible_collections.cdn.origin.plugins.module_utils.engine import mirror
 from adversarial_support import as_json, change_paths, state, write
 
 REFUSED = 'a file system is mounted here: prune and force remove nothing on it (prune_mounts: true allows it)'
-
-
-@contextlib.contextmanager
-def _mounted(args, point):
-    os.makedirs(point, exist_ok=True)
-    proc = subprocess.run(['mount'] + args + [point], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
-    if proc.returncode:
-        pytest.skip('cannot mount here (needs root and CAP_SYS_ADMIN): %s' % proc.stdout.decode(errors='replace').strip())
-    try:
-        yield point
-    finally:
-        if subprocess.run(['umount', point], check=False).returncode:
-            subprocess.run(['umount', '-l', point], check=True)
 
 
 def _mirrored(world):
@@ -54,12 +39,12 @@ def _fill(top):
 
 @pytest.mark.parametrize('check_mode', [False, True], ids=['real', 'check'])
 @pytest.mark.parametrize('kind', ['tmpfs', 'bind'])
-def test_prune_stops_at_a_mount_point_and_fails_naming_it(world, check_mode, kind):
+def test_prune_stops_at_a_mount_point_and_fails_naming_it(world, check_mode, kind, mounted):
     _mirrored(world)
     cache = os.path.join(world.dest, 'cache')
     # a bind mount of `outside` (secrets and all) shares its st_dev: only mountinfo tells
     args = ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'] if kind == 'tmpfs' else ['--bind', world.outside]
-    with _mounted(args, cache):
+    with mounted(args, cache):
         if kind == 'tmpfs':
             _fill(cache)
         before = state(world.dest)
@@ -72,11 +57,11 @@ def test_prune_stops_at_a_mount_point_and_fails_naming_it(world, check_mode, kin
         assert world.outside_untouched()
 
 
-def test_a_mount_point_deep_in_a_pruned_directory_fails_the_run(world):
+def test_a_mount_point_deep_in_a_pruned_directory_fails_the_run(world, mounted):
     _mirrored(world)
     write(os.path.join(world.dest, 'old', 'page.html'), b'stale')
     cache = os.path.join(world.dest, 'old', 'deeper', 'cache')
-    with _mounted(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'], cache):
+    with mounted(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'], cache):
         _fill(cache)
         before = state(world.dest)
         result = as_json(mirror(world.src, world.dest, prune=True))
@@ -84,10 +69,10 @@ def test_a_mount_point_deep_in_a_pruned_directory_fails_the_run(world):
         assert state(world.dest) == before
 
 
-def test_prune_mounts_empties_the_mounted_file_system_and_keeps_its_mount_point(world):
+def test_prune_mounts_empties_the_mounted_file_system_and_keeps_its_mount_point(world, mounted):
     _mirrored(world)
     cache = os.path.join(world.dest, 'old', 'cache')
-    with _mounted(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'], cache):
+    with mounted(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'], cache):
         _fill(cache)
         predicted = as_json(mirror(world.src, world.dest, prune=True, prune_mounts=True, check_mode=True))
         result = as_json(mirror(world.src, world.dest, prune=True, prune_mounts=True))
@@ -100,11 +85,11 @@ def test_prune_mounts_empties_the_mounted_file_system_and_keeps_its_mount_point(
         assert (again['changed'], again['changes']) == (False, [])
 
 
-def test_a_mounted_directory_that_mirrors_a_source_directory(world):
+def test_a_mounted_directory_that_mirrors_a_source_directory(world, mounted):
     """Copies go into it as into any directory; pruning on it waits for prune_mounts."""
     _mirrored(world)
     data = os.path.join(world.dest, 'data')
-    with _mounted(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'], data):
+    with mounted(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'], data):
         write(os.path.join(data, 'foreign.txt'), b'someone else\'s')
         result = as_json(mirror(world.src, world.dest))
         assert not result.get('failed'), result
@@ -117,12 +102,12 @@ def test_a_mounted_directory_that_mirrors_a_source_directory(world):
         assert sorted(change_paths(allowed)) == ['data/foreign.txt', 'stale.html']
 
 
-def test_an_excluded_mount_point_inside_a_pruned_directory_stays(world):
+def test_an_excluded_mount_point_inside_a_pruned_directory_stays(world, mounted):
     """The excludes keep a mount point, and the directories holding it, as they keep any entry."""
     _mirrored(world)
     write(os.path.join(world.dest, 'old', 'page.html'), b'stale')
     cache = os.path.join(world.dest, 'old', 'cache')
-    with _mounted(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'], cache):
+    with mounted(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'], cache):
         _fill(cache)
         kept = state(cache)
         result = as_json(mirror(world.src, world.dest, prune=True, exclude=['cache']))
@@ -132,11 +117,11 @@ def test_an_excluded_mount_point_inside_a_pruned_directory_stays(world):
 
 
 @pytest.mark.parametrize('prune_mounts', [False, True])
-def test_a_mount_point_never_makes_way_for_a_file(world, prune_mounts):
+def test_a_mount_point_never_makes_way_for_a_file(world, prune_mounts, mounted):
     _mirrored(world)
     cache = os.path.join(world.dest, 'cache')
     write(os.path.join(world.src, 'cache'), b'a file now')
-    with _mounted(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'], cache):
+    with mounted(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'], cache):
         _fill(cache)
         before = state(world.dest)
         result = as_json(mirror(world.src, world.dest, force=True, prune_mounts=prune_mounts))

@@ -4,11 +4,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import contextlib
 import errno
 import os
 import stat
-import subprocess
 import tempfile
 
 import pytest
@@ -211,39 +209,11 @@ def test_a_file_of_within_on_another_device_is_copied_with_a_warning(site, run):
         os.rmdir(other)
 
 
-@contextlib.contextmanager
-def _bind(source, point):
-    os.makedirs(point)
-    proc = subprocess.run(['mount', '--bind', source, point], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          check=False)
-    if proc.returncode:
-        pytest.skip('cannot bind-mount here: %s' % proc.stdout.decode(errors='replace').strip())
-    try:
-        yield point
-    finally:
-        if subprocess.run(['umount', point], check=False).returncode:
-            subprocess.run(['umount', '-l', point], check=True)
-
-
-@contextlib.contextmanager
-def _tmpfs(point):
-    os.makedirs(point)
-    proc = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', point], stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, check=False)
-    if proc.returncode:
-        pytest.skip('cannot mount a tmpfs here: %s' % proc.stdout.decode(errors='replace').strip())
-    try:
-        yield point
-    finally:
-        if subprocess.run(['umount', point], check=False).returncode:
-            subprocess.run(['umount', '-l', point], check=True)
-
-
-def test_a_directory_created_on_a_file_system_mounted_in_dest_gets_copies(site, run, write):
+def test_a_directory_created_on_a_file_system_mounted_in_dest_gets_copies(site, run, write, mounted):
     run(link_style='hard')
     os.makedirs(str(site / 'build/cache/new'))
     os.symlink(str(site / 'htdocs/img/a.png'), str(site / 'build/cache/new/a.png'))
-    with _tmpfs(str(site / 'origin/cache')):
+    with mounted(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'], str(site / 'origin/cache')):
         # cache/new does not exist yet: it will be made on the tmpfs, not on dest's file system
         result = _same_in_check_mode(run, link_style='hard')
         assert _actions(result) == [('cache/new', 'mkdir'), ('cache/new/a.png', 'copy')]
@@ -251,9 +221,9 @@ def test_a_directory_created_on_a_file_system_mounted_in_dest_gets_copies(site, 
         assert run(link_style='hard')['changed'] is False
 
 
-def test_a_within_on_another_mount_of_the_same_device_is_copied(site, run, tmp_path):
+def test_a_within_on_another_mount_of_the_same_device_is_copied(site, run, tmp_path, mounted):
     # link(2) fails with EXDEV across mounts even where st_dev is the same (a bind mount)
-    with _bind(str(site / 'htdocs'), str(tmp_path / 'bound')) as bound:
+    with mounted(['--bind', str(site / 'htdocs')], str(tmp_path / 'bound')) as bound:
         os.symlink(os.path.join(bound, 'img/a.png'), str(site / 'build/bound.png'))
         result = _same_in_check_mode(run, link_style='hard', within=[bound])
         assert ('bound.png', 'copy') in _actions(result)
