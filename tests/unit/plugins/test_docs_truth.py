@@ -33,7 +33,9 @@ from ansible_collections.cdn.origin.plugins.modules import symlink_or_copy
 
 from ansible_collections.cdn.origin.tests.unit.plugins.purge_support import FAST, TOKEN, ZONE, urls
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+# a controller-side test (it reads the ansible doc fragments): ansible-test runs
+# tests below tests/unit/plugins/modules only with what modules may import
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 ROLE = os.path.join(ROOT, 'roles', 'mirror')
 # Keys every module may return, documented by Ansible itself.
 STANDARD_KEYS = frozenset(('changed', 'failed', 'msg', 'warnings', 'diff', 'invocation'))
