@@ -404,8 +404,10 @@ class _Spool:
     def __init__(self):
         self._items = []
         self._file = None
+        self.count = 0
 
     def add(self, item):
+        self.count += 1
         self._items.append(item)
         if len(self._items) >= SPOOL_KEPT:
             if self._file is None:
@@ -585,7 +587,7 @@ def _apply_all(cfg, applier, report, errors, planner=None, plan=None):
     budgets = (_delete_limit(cfg, 0),) * 2 if plan is None else (plan[0].deletions, plan[1].deletions)
     removed = False
     try:
-        seen = _apply_entries(cfg, entries, applier, report, errors, budgets[0])
+        seen = _apply_entries(cfg, entries, applier, report, errors, budgets[0], planner)
         errors.extend(planner.errors)
         errors.extend(_conflicts(cfg, planner))
         removals = None
@@ -621,22 +623,32 @@ def _removals_again(cfg, planner, plan, seen, errors):
     return guarded(planner.removals(), errors, cfg.label)
 
 
-def _apply_entries(cfg, decisions, applier, report, errors, budget):
+def _apply_entries(cfg, decisions, applier, report, errors, budget, planner):
     """Apply the entries' decisions in their phases (see _Order): the additions as the walk
-    yields them, then the replacements (_replace), the changes of type and the stale temporary
-    files. Stops at a fatal error or a deletion past `budget`; returns the phase seen, in walk order."""
+    yields them, then (unless one of them, or the walk, failed) the replacements (_replace) and the changes of
+    type, then the stale temporary files. Stops at a fatal error or a deletion past `budget`;
+    returns the phase seen, in walk order."""
     seen = _Phase(keep=False)
     order = _Order()
+    failed = len(errors)
     try:
         for d in decisions:
             seen.add(d)
             if _over_budget(cfg, d, seen, budget, errors) or order.now(d) and not _apply_one(cfg, d, applier, report,
                                                                                               errors):
                 return seen
-        if _replace(cfg, order.replacements, applier, report, errors):
-            for spool in (order.retyped, order.repairs):
-                if not all(_apply_one(cfg, d, applier, report, errors) for d in spool):
-                    break
+        if len(errors) > failed or planner.errors or planner.conflicts:
+            # a replaced page could name what failed to be added: the old entries stay, all of them
+            if order.replacements.count or order.retyped.count:
+                errors.append((cfg.label, '%d replacement(s) held back, nothing that existed was changed: an addition '
+                                          'or the walk failed; the next run makes them'
+                                          % (order.replacements.count + order.retyped.count)))
+            spools = (order.repairs,)
+        else:
+            spools = (order.retyped, order.repairs) if _replace(cfg, order.replacements, applier, report, errors) else ()
+        for spool in spools:
+            if not all(_apply_one(cfg, d, applier, report, errors) for d in spool):
+                break
     finally:
         order.close()
     return seen

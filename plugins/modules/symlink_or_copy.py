@@ -314,8 +314,9 @@ notes:
     new directories and files appear before the replacements (they are new names, not yet named by any old page),
     and old and new replacements side by side during the burst. Temporary files (C(.cdn-origin-tmp-) and 16 hex
     digits) lie beside their final names while staged, and until the next run after a kill."
-  - "Failures: a replacement that cannot be staged keeps its old entry (its temporary file is removed) and the others
-    go on; a full disk or a read-only file system while staging removes every staged file of the burst and changes
+  - "Failures: when an addition fails (or the walk does), no replacement and no change of type is made, since a new
+    page could name what is missing: every existing entry stays as it was, and the next run makes them. A replacement
+    that cannot be staged keeps its old entry (its temporary file is removed) and the others go on; a full disk or a read-only file system while staging removes every staged file of the burst and changes
     no existing entry. A failure during the burst is reported naming the path; the entries renamed before it stay
     new, those after it are renamed too unless the error stops the run (full disk, read-only file system), and the
     next run converges. After any error, prune does not run; temporary files are removed by the next run. Check mode

@@ -298,3 +298,30 @@ def test_a_kill_while_staging_or_in_the_burst_then_rerun_converges(deploy, run, 
     run(src=str(deploy / 'build'), dest=str(deploy / 'reference'), prune=True)
     assert snapshot(dest) == snapshot(str(deploy / 'reference'))
     assert run(prune=True)['changed'] is False
+
+
+def test_an_addition_that_fails_holds_every_replacement_back(deploy, run, monkeypatch, snapshot):
+    """A new page could name the asset that failed to be added: no existing entry changes."""
+    dest = str(deploy / 'origin')
+    before = snapshot(dest)
+    real_copy = apply_mod.Applier._copy
+
+    def copy(self, fd, d):
+        if d.name == 'page.html':
+            raise OSError(errno.EACCES, os.strerror(errno.EACCES))
+        return real_copy(self, fd, d)
+    monkeypatch.setattr(apply_mod.Applier, '_copy', copy)
+    result = run(prune=True)
+    monkeypatch.undo()
+    assert result.get('failed'), result
+    assert result['errors'] == [
+        {'path': os.path.join(dest, 'new/deeper/page.html'), 'msg': 'Permission denied'},
+        {'path': dest, 'msg': '4 replacement(s) held back, nothing that existed was changed: an addition or the walk '
+                              'failed; the next run makes them'}]
+    after = snapshot(dest)
+    assert _existing(snapshot, before, after) == dict(before, **{'css/' + STALE: None})
+    assert 'img/d.png' in after and 'prune skipped' in result['msg']
+    assert [(c['path'], c['action']) for c in result['changes']] == [
+        ('img/d.png', 'symlink'), ('new', 'mkdir'), ('new/deeper', 'mkdir'), ('css/' + STALE, 'remove')]
+    again = run(prune=True)
+    assert not again.get('failed') and again['summary']['updated'] == 4, again
