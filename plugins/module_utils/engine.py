@@ -423,10 +423,8 @@ class _Spool:
                     chunk = pickle.load(self._file)
                 except EOFError:
                     break
-                for item in chunk:
-                    yield item
-        for item in self._items:
-            yield item
+                yield from chunk
+        yield from self._items
 
     def close(self):
         self._items = []
@@ -484,8 +482,7 @@ class _Order:
     def later(self):
         """What was put aside, in the order it is applied."""
         for spool in (self.replacements, self.retyped, self.repairs):
-            for d in spool:
-                yield d
+            yield from spool
 
     def close(self):
         for spool in (self.replacements, self.retyped, self.repairs):
@@ -634,8 +631,9 @@ def _apply_entries(cfg, decisions, applier, report, errors, budget, planner):
     try:
         for d in decisions:
             seen.add(d)
-            if _over_budget(cfg, d, seen, budget, errors) or order.now(d) and not _apply_one(cfg, d, applier, report,
-                                                                                              errors):
+            if _over_budget(cfg, d, seen, budget, errors):
+                return seen
+            if order.now(d) and not _apply_one(cfg, d, applier, report, errors):
                 return seen
         if len(errors) > failed or planner.errors or planner.conflicts:
             # a replaced page could name what failed to be added: the old entries stay, all of them

@@ -284,7 +284,7 @@ notes:
   - The file modules' C(attributes), C(seuser), C(serole), C(setype) and C(selevel) are not options of this module;
     a task setting one fails (unsupported parameter) before anything changes. A copy, being a new file, gets the
     SELinux context a new file gets in its directory.
-  - Hard links (O(link_style=hard)) keep the original's mode and owner: O(mode), O(owner) and O(group) never reach them.
+  - "Hard links (O(link_style=hard)) keep the original's mode and owner: O(mode), O(owner) and O(group) never reach them."
   - Runs on one O(dest) take turns. A run takes an advisory lock (C(flock)) on the O(dest) directory before
     planning and holds it to its end, so a run that waited plans what the other left, and reports only what it
     changed itself. A check-mode run takes the lock shared, so check-mode runs overlap; a real run waits for them
@@ -293,34 +293,35 @@ notes:
     nothing; in single-file mode it is taken on the directory that holds the file. Other writers that do not
     take it (a C(cp), another tool) are not kept out.
   - Runs on the managed host with the Python standard library only.
-  - "A real run applies its plan in three phases. 1. Additions: every new directory, and every symlink, hard link
-    or copy to a path that does not exist in O(dest), in walk order; nothing a reader can already see changes.
-    2. Replacements: every V(update) and V(relink) of an existing entry. Each new file or link is first staged
-    complete (content, mode, owner, modification time, C(fsync)) under a temporary name beside its final one, then
-    all of them are renamed into place back to back, in walk order, in one burst; an attribute fix in place
-    (V(update) of a mode or owner) is made in that burst. Old and new entries are mixed only while the burst runs
-    (a rename each). A plan of more than 10000 replacements stages and renames them in bursts of 10000 (no more
-    temporary files at once, no descriptor held for any), so there the mix lasts from the first burst to the last.
-    Then the changes of type, which no rename can make: a directory where a file or link goes is removed with what
-    it holds (O(force)), then the file or link made; a file where a directory goes is removed, then the directory
-    made and filled. Such a path is missing for a moment, and what lies below a new directory appears entry by entry.
-    3. Removals, last: temporary files left by an interrupted run, then O(prune)."
+  - "A real run applies its plan in three phases. 1. Additions: every new directory, and every symlink, hard link or
+    copy to a path that does not exist in O(dest), in walk order; nothing a reader can already see changes. 2.
+    Replacements: every V(update) and V(relink) of an existing entry. Each new file or link is first staged complete
+    (content, mode, owner, modification time, C(fsync)) under a temporary name beside its final one, then all of them
+    are renamed into place back to back, in walk order, in one burst; an attribute fix in place (V(update) of a mode
+    or owner) is made in that burst. Old and new entries are mixed only while the burst runs (a rename each). A plan
+    of more than 10000 replacements stages and renames them in bursts of 10000 (no more temporary files at once, no
+    descriptor held for any), so there the mix lasts from the first burst to the last. Then the changes of type, which
+    no rename can make: a directory where a file or link goes is removed with what it holds (O(force)), then the file
+    or link made; a file where a directory goes is removed, then the directory made and filled. Such a path is missing
+    for a moment, and what lies below a new directory appears entry by entry. 3. Removals, last: temporary files left
+    by an interrupted run, then O(prune)."
   - "What a reader of O(dest) can observe during a run: each entry is at any moment its old complete self or its new
     one (a change of type aside, missing in between), never a partial file, never a file before its final mode and
-    owner; every addition exists before the first replacement is visible, so a new page never names an asset that
-    is not there yet; every entry that existed stays until its replacement, and pruned entries go only after the
-    last replacement, so a page read before the switch finds its assets until prune starts (a page read just before
-    the burst whose assets prune removes right after can still miss them: prune does not wait). A reader can see
-    new directories and files appear before the replacements (they are new names, not yet named by any old page),
-    and old and new replacements side by side during the burst. Temporary files (C(.cdn-origin-tmp-) and 16 hex
-    digits) lie beside their final names while staged, and until the next run after a kill."
+    owner; every addition exists before the first replacement is visible, so a new page never names an asset that is
+    not there yet; every entry that existed stays until its replacement, and pruned entries go only after the last
+    replacement, so a page read before the switch finds its assets until prune starts (a page read just before the
+    burst whose assets prune removes right after can still miss them: prune does not wait). A reader can see new
+    directories and files appear before the replacements (they are new names, not yet named by any old page), and old
+    and new replacements side by side during the burst. Temporary files (C(.cdn-origin-tmp-) and 16 hex digits) lie
+    beside their final names while staged, and until the next run after a kill."
   - "Failures: when an addition fails (or the walk does), no replacement and no change of type is made, since a new
     page could name what is missing: every existing entry stays as it was, and the next run makes them. A replacement
-    that cannot be staged keeps its old entry (its temporary file is removed) and the others go on; a full disk or a read-only file system while staging removes every staged file of the burst and changes
-    no existing entry. A failure during the burst is reported naming the path; the entries renamed before it stay
-    new, those after it are renamed too unless the error stops the run (full disk, read-only file system), and the
-    next run converges. After any error, prune does not run; temporary files are removed by the next run. Check mode
-    lists the changes in the order a real run applies them."
+    that cannot be staged keeps its old entry (its temporary file is removed) and the others go on; a full disk or a
+    read-only file system while staging removes every staged file of the burst and changes no existing entry. A
+    failure during the burst is reported naming the path; the entries renamed before it stay new, those after it are
+    renamed too unless the error stops the run (full disk, read-only file system), and the next run converges. After
+    any error, prune does not run; temporary files are removed by the next run. Check mode lists the changes in the
+    order a real run applies them."
   - "What waits for a later phase is kept in memory while it is small and otherwise spooled to an unnamed temporary
     file of the system's temporary directory (never in O(dest)), so memory stays flat whatever the plan's size."
   - When O(dest) exists, and in check mode, the read-only planning pass forks one process per CPU the task
