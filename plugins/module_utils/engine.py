@@ -399,17 +399,19 @@ class _Phase:
 class _Spool:
     """Items put aside for a later phase, read back once in the order added: in memory while
     few, then pickled in chunks to an unnamed temporary file of the system's temporary
-    directory (never in dest; gone with the process, however it ends)."""
+    directory (never in dest; gone with the process, however it ends). A spool of a plan
+    already held in memory (`spill` false) only holds it."""
 
-    def __init__(self):
+    def __init__(self, spill):
         self._items = []
         self._file = None
+        self._spill = spill
         self.count = 0
 
     def add(self, item):
         self.count += 1
         self._items.append(item)
-        if len(self._items) >= SPOOL_KEPT:
+        if self._spill and len(self._items) >= SPOOL_KEPT:
             if self._file is None:
                 self._file = tempfile.TemporaryFile(prefix='cdn-origin-plan-')
             pickle.dump(self._items, self._file, pickle.HIGHEST_PROTOCOL)
@@ -446,10 +448,10 @@ class _Order:
     what lies below it) and `repairs` (stale temporary files).
     """
 
-    def __init__(self):
-        self.replacements = _Spool()
-        self.retyped = _Spool()
-        self.repairs = _Spool()
+    def __init__(self, spill=True):
+        self.replacements = _Spool(spill)
+        self.retyped = _Spool(spill)
+        self.repairs = _Spool(spill)
         # the path of the last removal of a change of type: the next decision there completes it
         self._removed = None
         # directories replacing a file: what is made below them comes with their change of type
@@ -489,10 +491,13 @@ class _Order:
             spool.close()
 
 
-def _plan_all(cfg, report):
-    """Plan without writing; returns the planner and its (entries, removals) phases."""
+def _plan_all(cfg, report, ordered):
+    """Plan without writing; returns the planner and its (entries, removals) phases. The report
+    lists the changes in the order they are applied when `ordered` (check mode's report is the
+    result; a real run reports what it applies, and its plan's report only counts)."""
     planner = Planner(cfg)
-    entries = _report_entries(guarded(parallel.entries(planner, cfg.workers), planner.errors, cfg.label), report)
+    entries = guarded(parallel.entries(planner, cfg.workers), planner.errors, cfg.label)
+    entries = _report_entries(entries, report) if ordered else _report_all(entries, report)
     removals = _Phase(keep=True)
     if not planner.errors and not planner.conflicts:
         removals = _report_all(guarded(planner.removals(), planner.errors, cfg.label), report)
@@ -584,7 +589,7 @@ def _apply_all(cfg, applier, report, errors, planner=None, plan=None):
     budgets = (_delete_limit(cfg, 0),) * 2 if plan is None else (plan[0].deletions, plan[1].deletions)
     removed = False
     try:
-        seen = _apply_entries(cfg, entries, applier, report, errors, budgets[0], planner)
+        seen = _apply_entries(cfg, entries, applier, report, errors, budgets[0], planner, again)
         errors.extend(planner.errors)
         errors.extend(_conflicts(cfg, planner))
         removals = None
@@ -620,13 +625,14 @@ def _removals_again(cfg, planner, plan, seen, errors):
     return guarded(planner.removals(), errors, cfg.label)
 
 
-def _apply_entries(cfg, decisions, applier, report, errors, budget, planner):
+def _apply_entries(cfg, decisions, applier, report, errors, budget, planner, spill):
     """Apply the entries' decisions in their phases (see _Order): the additions as the walk
     yields them, then (unless one of them, or the walk, failed) the replacements (_replace) and the changes of
-    type, then the stale temporary files. Stops at a fatal error or a deletion past `budget`;
+    type, then the stale temporary files. What waits is spooled to disk when `spill` (a plan
+    walked again, not held in memory). Stops at a fatal error or a deletion past `budget`;
     returns the phase seen, in walk order."""
     seen = _Phase(keep=False)
-    order = _Order()
+    order = _Order(spill)
     failed = len(errors)
     try:
         for d in decisions:
@@ -775,7 +781,7 @@ def _run(cfg, applier, check_mode, diff, done):
         # a dest that does not exist yet has nothing to conflict with or lose:
         # no need to plan twice (a real run locks it once created, before writing into it)
         if cfg.dest_exists or check_mode:
-            planner, plan = _plan_all(cfg, report)
+            planner, plan = _plan_all(cfg, report, check_mode)
             _check(cfg, planner, report)
     except MirrorError as exc:
         if check_mode and exc.preview:
