@@ -7,7 +7,9 @@ Every operation is relative to a directory file descriptor opened with
 O_NOFOLLOW from the dest root down, so a symlink planted anywhere below
 `dest` is never written through: opening it as a directory fails instead.
 Every change appears under its final name in one rename (or one symlink),
-so a reader of dest/REL sees the old complete entry or the new one.
+so a reader of dest/REL sees the old complete entry or the new one. A
+replacement can be staged (stage) and renamed into place later (commit), so
+that the engine shows a whole batch of them in one burst of renames.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -60,7 +62,7 @@ def _temp_name():
 
 
 class Applier:
-    """Applies Decisions in walk order; returns the Decision actually applied."""
+    """Applies Decisions in the order given; returns the Decision actually applied."""
 
     def __init__(self, cfg):
         self.cfg = cfg
@@ -221,7 +223,58 @@ class Applier:
             return d
         if d.parent is None and d.action == MKDIR:
             return self._make_root(d)
-        fd = self._root() if d.parent is None else self._dirfd(d.parent)
+        fd = self._fd(d)
+        if d.action == REMOVE:
+            if d.is_dir:
+                os.rmdir(d.name, dir_fd=fd)
+            else:
+                os.unlink(d.name, dir_fd=fd)
+            return d
+        if d.action == MKDIR:
+            os.mkdir(d.name, _creation_mode(d.mode), dir_fd=fd)
+            self._dir_attrs(fd, d)
+            return d
+        if d.inplace:
+            self._fix_attrs(fd, d)
+            return d
+        done, temp = self._make(fd, d)
+        if temp is not None:
+            self._put(fd, done, temp)
+        return done
+
+    def stage(self, d):
+        """The first half of a replacement: its new entry made complete under a temporary name beside
+        its final one (mode, owner, mtime and fsync as apply() gives them), nothing a reader sees changed.
+
+        Returns (the Decision made, its temporary name) for commit() or discard(); the name is None
+        for an attribute fix in place, which commit() makes.
+        """
+        if d.inplace:
+            return d, None
+        return self._make(self._fd(d), d)
+
+    def commit(self, done, temp):
+        """The second half: the staged entry renamed over its final name (its temporary name is gone
+        after, whatever happens), or the attribute fix made."""
+        if temp is None:
+            return self.apply(done)
+        self._put(self._fd(done), done, temp)
+        return done
+
+    def discard(self, done, temp):
+        """Remove a staged entry that will not be committed."""
+        if temp is not None:
+            try:
+                _unlink_quietly(self._fd(done), temp)
+            except OSError:
+                # its directory cannot be opened any more: the next run removes it as a stale temporary file
+                pass
+
+    def _fd(self, d):
+        return self._root() if d.parent is None else self._dirfd(d.parent)
+
+    def _make(self, fd, d):
+        """(Decision made, temporary name to rename into place, or None when it already is in place)."""
         action = d.action
         if action == HARDLINK or action == RELINK and d.expect is not None:
             return self._hard_link(fd, d)
@@ -229,22 +282,14 @@ class Applier:
             # an update of a link is of its owner: replaced by one owned right
             return self._link(fd, d, replace=action != SYMLINK)
         if action == COPY or action == UPDATE:
-            if d.inplace:
-                self._fix_attrs(fd, d)
-            else:
-                self._copy(fd, d)
-            return d
-        if action == REMOVE:
-            if d.is_dir:
-                os.rmdir(d.name, dir_fd=fd)
-            else:
-                os.unlink(d.name, dir_fd=fd)
-            return d
-        if action == MKDIR:
-            os.mkdir(d.name, _creation_mode(d.mode), dir_fd=fd)
-            self._dir_attrs(fd, d)
-            return d
+            return d, self._copy(fd, d)
         raise ValueError('cannot apply %r' % (d,))
+
+    def _put(self, fd, done, temp):
+        self._rename(fd, temp, done.name)
+        if done.expect is not None and done.action in (HARDLINK, RELINK):
+            # rename does nothing when both names already are links to one inode: the temporary one stays
+            _unlink_quietly(fd, temp)
 
     def _make_root(self, d):
         try:
@@ -294,7 +339,7 @@ class Applier:
             if not replace and d.ids is None:
                 try:
                     os.symlink(d.target, d.name, dir_fd=fd)
-                    return d
+                    return d, None
                 except FileExistsError:
                     pass
             temp = self._temp_symlink(fd, d.target)
@@ -311,11 +356,10 @@ class Applier:
             except BaseException:
                 _unlink_quietly(fd, temp)
                 raise
-        self._rename(fd, temp, d.name)
-        return d
+        return d, temp
 
     def _hard_link(self, fd, d):
-        """A hard link to the checked file d.source, made under a temporary name and renamed into place.
+        """A hard link to the checked file d.source, made under a temporary name, to be renamed into place.
 
         The source's directory is opened from its root without following a
         link, and the new link is checked to be the planned inode before it
@@ -342,11 +386,10 @@ class Applier:
             st = os.stat(temp, dir_fd=fd, follow_symlinks=False)
             if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) != d.expect:
                 raise SourceChanged(errno.ESTALE, 'source %s changed during the run' % d.source)
-            self._rename(fd, temp, d.name)
-        finally:
-            # rename does nothing when both names already are links to one inode: the temporary one stays
+        except BaseException:
             _unlink_quietly(fd, temp)
-        return d
+            raise
+        return d, temp
 
     def _temp_symlink(self, fd, target):
         while True:
@@ -362,10 +405,10 @@ class Applier:
         copy = Decision(COPY if d.action in (SYMLINK, HARDLINK) else UPDATE, d.parent, d.name, source=d.source,
                         expect=(st.st_dev, st.st_ino), mode=copy_mode(st.st_mode, self.cfg.mode),
                         detail=detail)
-        self._copy(fd, copy)
-        return copy
+        return copy, self._copy(fd, copy)
 
     def _copy(self, fd, d):
+        """The copy made complete under a temporary name, which is returned."""
         src = self._open_source(d.source)
         try:
             st = os.fstat(src)
@@ -384,7 +427,7 @@ class Applier:
             except BaseException:
                 _unlink_quietly(fd, temp)
                 raise
-            self._rename(fd, temp, d.name)
+            return temp
         finally:
             os.close(src)
 

@@ -12,6 +12,14 @@ prediction and action come from the same code. A second plan deletes no
 more than the first one counted, and prunes only when it is the first one
 again: what max_delete checked is what is deleted. The run holds the dest
 lock from its planning to its end.
+
+A real run applies its plan in three phases (see _Order), and reports each
+change, check mode too, in the order it is applied: additions (new
+directories, files and links, which no reader can already see) as the walk
+yields them; then replacements, each staged beside its final name and all
+of a batch renamed into place in one burst, then changes of type; then
+removals (stale temporary files, prune). What waits for a later phase is
+spooled (see _Spool), so memory stays flat however large the plan.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,15 +28,17 @@ __metaclass__ = type
 
 import hashlib
 import os
+import pickle
 import re
 import stat
+import tempfile
 from fractions import Fraction
 
 from ansible_collections.cdn.origin.plugins.module_utils import parallel
 from ansible_collections.cdn.origin.plugins.module_utils.apply import FATAL_ERRNOS, Applier, Overtaken
-from ansible_collections.cdn.origin.plugins.module_utils.plan import Planner, guarded
+from ansible_collections.cdn.origin.plugins.module_utils.plan import MKDIR, RELINK, REMOVE, UPDATE, Planner, guarded
 from ansible_collections.cdn.origin.plugins.module_utils.policy import (
-    Excluder, ModeSpec, Roots, display, inside, split_paths,
+    Excluder, ModeSpec, Roots, display, inside, is_temp_name, split_paths,
 )
 from ansible_collections.cdn.origin.plugins.module_utils.report import Report, diff_line
 
@@ -39,6 +49,13 @@ DELETIONS_SHOWN = 10
 # pass instead of walking both trees again; past this many the walk is
 # repeated, streaming, so memory stays bounded whatever the tree.
 KEEP_DECISIONS = 20000
+# Replacements staged at once at most (temporary files beside their final
+# names, no descriptor held): a larger plan stages and renames them into
+# place in bursts of this many, so dest never holds more temporaries.
+STAGED_AT_ONCE = 10000
+# Decisions a spool for a later phase keeps in memory; past it they go to an
+# unnamed temporary file outside dest (see _Spool).
+SPOOL_KEPT = 4096
 # File systems that cannot hold symlinks: links are planned as copies there,
 # so check mode predicts the fallback and reruns stay idempotent.
 NO_SYMLINK_FS = frozenset(('vfat', 'msdos', 'exfat', 'fat', 'umsdos'))
@@ -412,14 +429,129 @@ class _Phase:
         return self._digest.digest()
 
 
-def _plan_all(cfg, report):
-    """Plan without writing; returns the planner and its (entries, removals) phases."""
+class _Spool:
+    """Items put aside for a later phase, read back once in the order added: in memory while
+    few, then pickled in chunks to an unnamed temporary file of the system's temporary
+    directory (never in dest; gone with the process, however it ends). A spool of a plan
+    already held in memory (`spill` false) only holds it."""
+
+    def __init__(self, spill):
+        self._items = []
+        self._file = None
+        self._spill = spill
+        self.count = 0
+
+    def add(self, item):
+        self.count += 1
+        self._items.append(item)
+        if self._spill and len(self._items) >= SPOOL_KEPT:
+            if self._file is None:
+                self._file = tempfile.TemporaryFile(prefix='cdn-origin-plan-')
+            pickle.dump(self._items, self._file, pickle.HIGHEST_PROTOCOL)
+            self._items = []
+
+    def __iter__(self):
+        if self._file is not None:
+            self._file.seek(0)
+            while True:
+                try:
+                    chunk = pickle.load(self._file)
+                except EOFError:
+                    break
+                yield from chunk
+        yield from self._items
+
+    def close(self):
+        self._items = []
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+class _Order:
+    """The phase each decision of the entries' walk is applied in, the same for check mode and a real run.
+
+    now(d), given the decisions in walk order, is true for an addition,
+    applied (and reported) as it comes: a mkdir, a new file or link, a skip.
+    The others are put aside, in walk order: `replacements` (an update or
+    relink of an existing entry, staged and renamed into place in a burst,
+    or an attribute fix made in that burst), `retyped` (a change between a
+    directory and anything else: no rename can make it, so the old entry and
+    everything below it is removed first, then the new one is made, with
+    what lies below it) and `repairs` (stale temporary files).
+    """
+
+    def __init__(self, spill=True):
+        self.replacements = _Spool(spill)
+        self.retyped = _Spool(spill)
+        self.repairs = _Spool(spill)
+        # the path of the last removal of a change of type: the next decision there completes it
+        self._removed = None
+        # directories replacing a file: what is made below them comes with their change of type
+        self._new_dirs = set()
+
+    def now(self, d):
+        if d.action == REMOVE and is_temp_name(d.name):
+            self.repairs.add(d)
+        elif d.action == REMOVE or d.rel == self._removed or self._new_dirs and self._below_new_dir(d.parent):
+            if d.action == REMOVE:
+                self._removed = d.rel
+            elif d.rel == self._removed:
+                self._removed = None
+                if d.action == MKDIR:
+                    self._new_dirs.add(d.rel)
+            self.retyped.add(d)
+        elif d.action in (UPDATE, RELINK):
+            self.replacements.add(d)
+        else:
+            return True
+        return False
+
+    def _below_new_dir(self, parent):
+        while parent:
+            if parent in self._new_dirs:
+                return True
+            parent = parent.rpartition('/')[0]
+        return False
+
+    def later(self):
+        """What was put aside, in the order it is applied."""
+        for spool in (self.replacements, self.retyped, self.repairs):
+            yield from spool
+
+    def close(self):
+        for spool in (self.replacements, self.retyped, self.repairs):
+            spool.close()
+
+
+def _plan_all(cfg, report, ordered):
+    """Plan without writing; returns the planner and its (entries, removals) phases. The report
+    lists the changes in the order they are applied when `ordered` (check mode's report is the
+    result; a real run reports what it applies, and its plan's report only counts)."""
     planner = Planner(cfg)
-    entries = _report_all(guarded(parallel.entries(planner, cfg.workers), planner.errors, cfg.label), report)
+    entries = guarded(parallel.entries(planner, cfg.workers), planner.errors, cfg.label)
+    entries = _report_entries(entries, report) if ordered else _report_all(entries, report)
     removals = _Phase(keep=True)
     if not planner.errors and not planner.conflicts:
         removals = _report_all(guarded(planner.removals(), planner.errors, cfg.label), report)
     return planner, (entries, removals)
+
+
+def _report_entries(decisions, report):
+    """Add every decision to the report in the order a real run applies them (see _Order), and to
+    the phase returned in walk order."""
+    phase = _Phase(keep=True)
+    order = _Order()
+    try:
+        for d in decisions:
+            phase.add(d)
+            if order.now(d):
+                report.add(d)
+        for d in order.later():
+            report.add(d)
+    finally:
+        order.close()
+    return phase
 
 
 def _report_all(decisions, report):
@@ -490,7 +622,7 @@ def _apply_all(cfg, applier, report, errors, planner=None, plan=None):
     budgets = (_delete_limit(cfg, 0),) * 2 if plan is None else (plan[0].deletions, plan[1].deletions)
     removed = False
     try:
-        seen = _apply_stream(cfg, entries, applier, report, errors, budgets[0])
+        seen = _apply_entries(cfg, entries, applier, report, errors, budgets[0], planner, again)
         errors.extend(planner.errors)
         errors.extend(_conflicts(cfg, planner))
         removals = None
@@ -526,24 +658,106 @@ def _removals_again(cfg, planner, plan, seen, errors):
     return guarded(planner.removals(), errors, cfg.label)
 
 
+def _apply_entries(cfg, decisions, applier, report, errors, budget, planner, spill):
+    """Apply the entries' decisions in their phases (see _Order): the additions as the walk
+    yields them, then (unless one of them, or the walk, failed) the replacements (_replace) and the changes of
+    type, then the stale temporary files. What waits is spooled to disk when `spill` (a plan
+    walked again, not held in memory). Stops at a fatal error or a deletion past `budget`;
+    returns the phase seen, in walk order."""
+    seen = _Phase(keep=False)
+    order = _Order(spill)
+    failed = len(errors)
+    try:
+        for d in decisions:
+            seen.add(d)
+            if _over_budget(cfg, d, seen, budget, errors):
+                return seen
+            if order.now(d) and not _apply_one(cfg, d, applier, report, errors):
+                return seen
+        if len(errors) > failed or planner.errors or planner.conflicts:
+            # a replaced page could name what failed to be added: the old entries stay, all of them
+            if order.replacements.count or order.retyped.count:
+                errors.append((cfg.label, '%d replacement(s) held back, nothing that existed was changed: an addition '
+                                          'or the walk failed; the next run makes them'
+                                          % (order.replacements.count + order.retyped.count)))
+            spools = (order.repairs,)
+        else:
+            spools = (order.retyped, order.repairs) if _replace(cfg, order.replacements, applier, report, errors) else ()
+        for spool in spools:
+            if not all(_apply_one(cfg, d, applier, report, errors) for d in spool):
+                break
+    finally:
+        order.close()
+    return seen
+
+
+def _path(cfg, d):
+    return os.path.join(cfg.dest_real, d.rel)
+
+
+def _over_budget(cfg, d, seen, budget, errors):
+    """Whether `d`, just seen, deletes past `budget` (noted in `errors`): the run stops before it."""
+    if budget is None or seen.deletions <= budget:
+        return False
+    errors.append((_path(cfg, d), 'not deleted: the run would delete more than the %d entries its plan counted '
+                                  '(the trees changed while it ran), stopped here' % budget))
+    return True
+
+
+def _apply_one(cfg, d, applier, report, errors):
+    """Apply `d` and report it, or note its error; False after an error that stops the run."""
+    try:
+        report.add(applier.apply(d))
+    except OSError as exc:
+        errors.append((_path(cfg, d), exc.strerror or str(exc)))
+        return exc.errno not in FATAL_ERRNOS
+    return True
+
+
+def _replace(cfg, replacements, applier, report, errors):
+    """Stage every replacement beside its final name, then rename them into place in one burst
+    (one per STAGED_AT_ONCE). A replacement that cannot be staged keeps its old entry; an error
+    that stops the run removes what is staged, unseen. False when the run must stop."""
+    batch = []
+    try:
+        for d in replacements:
+            try:
+                batch.append(applier.stage(d))
+            except OSError as exc:
+                errors.append((_path(cfg, d), exc.strerror or str(exc)))
+                if exc.errno in FATAL_ERRNOS:
+                    return False
+                continue
+            if len(batch) >= STAGED_AT_ONCE and not _burst(cfg, batch, applier, report, errors):
+                return False
+        return _burst(cfg, batch, applier, report, errors)
+    finally:
+        for done, temp in batch:
+            applier.discard(done, temp)
+
+
+def _burst(cfg, batch, applier, report, errors):
+    """Rename the staged `batch` into place, back to back, and empty it; after an error that
+    stops the run, what was not renamed yet stays in it, for the caller to discard."""
+    for i, (done, temp) in enumerate(batch):
+        try:
+            report.add(applier.commit(done, temp))
+        except OSError as exc:
+            errors.append((_path(cfg, done), exc.strerror or str(exc)))
+            if exc.errno in FATAL_ERRNOS:
+                del batch[:i + 1]
+                return False
+    del batch[:]
+    return True
+
+
 def _apply_stream(cfg, decisions, applier, report, errors, budget):
     """Apply `decisions` in order until a fatal error or a deletion past `budget`; returns the phase seen."""
     seen = _Phase(keep=False)
     for d in decisions:
         seen.add(d)
-        path = os.path.join(cfg.dest_real, d.rel)
-        if budget is not None and seen.deletions > budget:
-            errors.append((path, 'not deleted: the run would delete more than the %d entries its plan counted '
-                                 '(the trees changed while it ran), stopped here' % budget))
+        if _over_budget(cfg, d, seen, budget, errors) or not _apply_one(cfg, d, applier, report, errors):
             return seen
-        try:
-            done = applier.apply(d)
-        except OSError as exc:
-            errors.append((path, exc.strerror or str(exc)))
-            if exc.errno in FATAL_ERRNOS:
-                return seen
-            continue
-        report.add(done)
     return seen
 
 
@@ -610,7 +824,7 @@ def _run(cfg, applier, check_mode, diff, done):
         # a dest that does not exist yet has nothing to conflict with or lose:
         # no need to plan twice (a real run locks it once created, before writing into it)
         if cfg.dest_exists or check_mode:
-            planner, plan = _plan_all(cfg, report)
+            planner, plan = _plan_all(cfg, report, check_mode)
             _check(cfg, planner, report)
     except MirrorError as exc:
         if check_mode and exc.preview:

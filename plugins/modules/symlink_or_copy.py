@@ -21,6 +21,8 @@ description:
     mode, owner and modification time, and renamed into place; a link that replaces an entry is created under
     a temporary name and renamed over it. A reader of C(dest/REL) sees the old complete entry or the new one.
     Temporary files left by an interrupted run are removed by the next run.
+  - A run applies its changes in three phases, so a reader pulling a page and then the assets it names (a CDN
+    edge) never finds a new page naming an asset that is not there yet, see the notes.
   - Nothing is written through a symlink found below O(dest); such a link is replaced. Nothing outside O(dest)
     is created or deleted.
   - Source symlinks whose real target lies outside every source root and every O(within) root, dangling
@@ -283,6 +285,8 @@ options:
         carries the whole plan (RV(summary), RV(changes), the diff), to see what would have gone.
       - A run with more changes than are kept in memory (20000) plans twice; it deletes no more than its
         first plan counted, and fails before its removals when the trees changed between the two plans.
+      - A O(force) deletion (a directory where a file or link goes) is applied with the changes of type, after the
+        replacements; a O(prune) deletion last (see the notes on phases).
     type: raw
   dedupe:
     description:
@@ -321,6 +325,37 @@ notes:
     nothing; in single-file mode it is taken on the directory that holds the file. Other writers that do not
     take it (a C(cp), another tool) are not kept out.
   - Runs on the managed host with the Python standard library only.
+  - "A real run applies its plan in three phases. 1. Additions: every new directory, and every symlink, hard link or
+    copy to a path that does not exist in O(dest), in walk order; nothing a reader can already see changes. 2.
+    Replacements: every V(update) and V(relink) of an existing entry. Each new file or link is first staged complete
+    (content, mode, owner, modification time, C(fsync)) under a temporary name beside its final one, then all of them
+    are renamed into place back to back, in walk order, in one burst; an attribute fix in place (V(update) of a mode
+    or owner) is made in that burst. Old and new entries are mixed only while the burst runs (a rename each). A plan
+    of more than 10000 replacements stages and renames them in bursts of 10000 (no more temporary files at once, no
+    descriptor held for any), so there the mix lasts from the first burst to the last. Then the changes of type, which
+    no rename can make: a directory where a file or link goes is removed with what it holds (O(force)), then the file
+    or link made; a file where a directory goes is removed, then the directory made and filled. Such a path is missing
+    for a moment, and what lies below a new directory appears entry by entry. 3. Removals, last: temporary files left
+    by an interrupted run, then O(prune)."
+  - "What a reader of O(dest) can observe during a run: each entry is at any moment its old complete self or its new
+    one (a change of type aside, missing in between), never a partial file, never a file before its final mode and
+    owner; every addition exists before the first replacement is visible, so a new page never names an asset that is
+    not there yet; every entry that existed stays until its replacement, and pruned entries go only after the last
+    replacement, so a page read before the switch finds its assets until prune starts (a page read just before the
+    burst whose assets prune removes right after can still miss them: prune does not wait). A reader can see new
+    directories and files appear before the replacements (they are new names, not yet named by any old page), and old
+    and new replacements side by side during the burst. Temporary files (C(.cdn-origin-tmp-) and 16 hex digits) lie
+    beside their final names while staged, and until the next run after a kill."
+  - "Failures: when an addition fails (or the walk does), no replacement and no change of type is made, since a new
+    page could name what is missing: every existing entry stays as it was, and the next run makes them. A replacement
+    that cannot be staged keeps its old entry (its temporary file is removed) and the others go on; a full disk or a
+    read-only file system while staging removes every staged file of the burst and changes no existing entry. A
+    failure during the burst is reported naming the path; the entries renamed before it stay new, those after it are
+    renamed too unless the error stops the run (full disk, read-only file system), and the next run converges. After
+    any error, prune does not run; temporary files are removed by the next run. Check mode lists the changes in the
+    order a real run applies them."
+  - "What waits for a later phase is kept in memory while it is small and otherwise spooled to an unnamed temporary
+    file of the system's temporary directory (never in O(dest)), so memory stays flat whatever the plan's size."
   - When O(dest) exists, and in check mode, the read-only planning pass forks one process per CPU the task
     may use (at most 8, or O(workers)) to read the trees; they write nothing and exit before any change is made.
     The result is the one a single process would reach, in the same order. A tree that does not branch within
@@ -441,8 +476,10 @@ summary:
       version_added: 0.2.0
 changes:
   description:
-    - One entry per change, in the order they are applied; paths are relative to O(dest) (V(.) is O(dest)
-      itself). Actions are V(symlink), V(hardlink), V(copy), V(update), V(relink), V(remove), V(mkdir) and V(skip).
+    - One entry per change, in the order they are applied, check mode too (see the notes on phases), so additions and
+      skips in walk order, then replacements, then changes of type, then removals. Paths are relative to O(dest)
+      (V(.) is O(dest) itself). Actions are V(symlink), V(hardlink), V(copy), V(update), V(relink), V(remove),
+      V(mkdir) and V(skip).
     - V(relink) replaces an entry by a link, a symlink or (O(link_style=hard)) a hard link; V(update) of a link
       fixes its owner or group.
     - Capped at 1000 entries; RV(changes_truncated) tells when there were more.

@@ -140,7 +140,8 @@ def test_directory_mode_and_owner_repair_existing_directories(site, run, tmp_pat
     predicted = run(check_mode=True, **options)
     result = run(**options)
     assert (predicted['changes'], predicted['diff']) == (result['changes'], result['diff'])
-    assert _actions(result)[:2] == [('.', 'update'), ('css', 'update')]
+    # attribute fixes are replacements: after the additions, in walk order
+    assert _actions(result)[-2:] == [('.', 'update'), ('css', 'update')]
     assert '~ update  css/ (perms, owner)' in result['diff']['prepared']
     for rel in ('', 'css', 'img'):
         st = os.stat(str(tmp_path / 'origin' / rel))
