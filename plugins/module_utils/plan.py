@@ -278,7 +278,8 @@ class Planner:
         # the state_file's side (see state.py): the old record of the level being planned, its new lines
         self.state = cfg.state.walk() if cfg.state is not None else None
         self.pending = []
-        self._old = self._new = None
+        self._old = self._new = self._found = None
+        self._same = 0
 
     # -- the walk ---------------------------------------------------------
 
@@ -442,10 +443,15 @@ class Planner:
     def _record_level(self, rel):
         if self.state is not None:
             self._old, self._new = self.state.record.level(rel), []
+            # where the old block lies, and how many of its lines this level keeps as they are
+            self._found, self._same = self.state.record.found, 0
 
     def _recorded(self, rel):
         if self._new:
-            self.state.emit(rel, self._new)
+            if self._same == len(self._new) == len(self._old) and self._found is not None:
+                self.state.emit_same(rel, self._found)
+            else:
+                self.state.emit(rel, self._new)
         self._old = self._new = None
 
     def _prune_root(self, rel, name, is_dir):
@@ -459,7 +465,10 @@ class Planner:
             self._prune.append((rel, name, is_dir))
             return
         self.pending.append((_join(rel, name), since))
-        self._new.append(state_record.absent_line(name, since))
+        line = state_record.absent_line(since)
+        self._new.append(state_record.escape(name) + '\t' + line)
+        if self._old.get(name) == line:
+            self._same += 1
 
     def _served(self, parent, name, kind, target, src, de, decisions):
         """Record the link `name` made or kept (decisions None); a kept one whose target's content changed
@@ -472,11 +481,12 @@ class Planner:
             return decisions
         line = state_record.link_line(kind, target, st)
         self._new.append(state_record.escape(name) + '\t' + line)
-        if decisions is not None:
-            return decisions
         old = self._old.get(name)
+        if old == line:
+            self._same += 1
+            return decisions
         # only a link recorded as one tells what it served (an entry back from its grace does not)
-        if old is None or old == line or not old.startswith(line[:2]):
+        if decisions is not None or old is None or not old.startswith(line[:2]):
             return decisions
         self.unchanged -= 1
         return [Decision(REFRESH, parent, name, target=target, source=src.real,

@@ -96,6 +96,7 @@ class Record:
         self._start = self._end = 0
         self._pos = 0
         self._prev = None
+        self.found = None
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         except FileNotFoundError:
@@ -158,7 +159,11 @@ class Record:
         return _key(_unescape(_text(fields[1]))), start, body, sub
 
     def level(self, rel):
-        """{name: the rest of its line} of directory `rel`, {} when nothing is recorded there."""
+        """{name: the rest of its line} of directory `rel`, {} when nothing is recorded there.
+
+        `found` is then (header offset, body offset, body length) of its block, or None.
+        """
+        self.found = None
         if self.fd is None:
             return {}
         want = _key(rel)
@@ -170,6 +175,7 @@ class Record:
                 key, start, body, sub = self._block_at(pos)
                 if key == want:
                     self._pos, self._prev = start + body, key
+                    self.found = (pos, start, body)
                     return _parse(os.pread(self.fd, body, start))
                 if key > want:
                     break
@@ -199,9 +205,9 @@ def link_line(kind, target, st):
     return '%s\t%s\t%d\t%d\t%d' % (kind, escape(target), st.st_size, st.st_mtime_ns, st.st_ino)
 
 
-def absent_line(name, since):
-    """The line of an entry kept for its grace, absent since `since`."""
-    return '%s\ta\t%d' % (escape(name), since)
+def absent_line(since):
+    """What a line records of an entry kept for its grace, absent since `since`."""
+    return 'a\t%d' % since
 
 
 def absent_since(rest, now):
@@ -236,6 +242,8 @@ class Writer:
         self.fd = os.open(self.temp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         self._offset = 0
         self._open = []
+        # while every block is the old record's at the same offset nothing is written (see block())
+        self._same = True
         self._write(json.dumps({'format': FORMAT, 'dest': dest}, sort_keys=True).encode('utf-8') + b'\n')
 
     def _clean(self, name):
@@ -249,16 +257,55 @@ class Writer:
                     pass
 
     def _write(self, data):
+        if self._same:
+            old = self.previous.fd
+            if old is not None and os.pread(old, len(data), self._offset) == data:
+                self._offset += len(data)
+                return
+            self._differ()
         view = memoryview(data)
         while view:
             done = os.pwrite(self.fd, view, self._offset)
             view = view[done:]
             self._offset += done
 
+    def _differ(self):
+        """The new record parts from the old one here: write out the part that is the same."""
+        self._same = False
+        if self._offset:
+            self._copy(0, self._offset, 0)
+
+    def _copy(self, start, length, at):
+        old = self.previous.fd
+        while length:
+            chunk = os.pread(old, min(length, _COPY), start)
+            if not chunk:
+                raise OSError(5, 'state_file changed while it was read')
+            os.pwrite(self.fd, chunk, at)
+            start, at, length = start + len(chunk), at + len(chunk), length - len(chunk)
+
     def block(self, rel, body):
+        """Add the block of directory `rel`: its lines, or (header offset, body offset, length) of the old
+        record's block when they are the same."""
         key = _key(rel)
         self._close_until(key)
+        if isinstance(body, tuple):
+            at, start, length = body
+            if self._same and at == self._offset:
+                self._open.append((key, start - 17))
+                self._offset = start + length
+                return
+            if self._same:
+                self._differ()
+            head = ('D\t%s\t%016x\t%s\n' % (escape(rel), length, '0' * 16)).encode('utf-8', 'surrogateescape')
+            self._open.append((key, self._offset + len(head) - 17))
+            self._write(head)
+            self._copy(start, length, self._offset)
+            self._offset += length
+            return
         head = ('D\t%s\t%016x\t%s\n' % (escape(rel), len(body), '0' * 16)).encode('utf-8', 'surrogateescape')
+        if self._same:
+            self._differ()
         self._open.append((key, self._offset + len(head) - 17))
         self._write(head)
         self._write(body)
@@ -267,14 +314,20 @@ class Writer:
         """Give the blocks whose subtree ends before `key` (None: all) their end offset."""
         while self._open and (key is None or key[:len(self._open[-1][0])] != self._open[-1][0]):
             _key_, at = self._open.pop()
-            os.pwrite(self.fd, b'%016x' % self._offset, at)
+            end = b'%016x' % self._offset
+            if self._same and os.pread(self.previous.fd, 16, at) != end:
+                self._differ()
+            if not self._same:
+                os.pwrite(self.fd, end, at)
 
     def commit(self):
         """Rename the new record into place, unless it is the one there already."""
         self._close_until(None)
-        if self._same_as_previous():
+        if self._same and self.previous.fd is not None and os.fstat(self.previous.fd).st_size == self._offset:
             self.discard()
             return
+        if self._same:
+            self._differ()
         if self.fsync:
             os.fsync(self.fd)
         os.close(self.fd)
@@ -291,18 +344,6 @@ class Writer:
                 os.fsync(dir_fd)
             finally:
                 os.close(dir_fd)
-
-    def _same_as_previous(self):
-        old = self.previous.fd
-        if old is None or os.fstat(old).st_size != self._offset:
-            return False
-        offset = 0
-        while offset < self._offset:
-            chunk = os.pread(old, _COPY, offset)
-            if not chunk or chunk != os.pread(self.fd, len(chunk), offset):
-                return False
-            offset += len(chunk)
-        return True
 
     def discard(self):
         if self.fd is not None:
@@ -336,6 +377,10 @@ class Walk:
         body = ('\n'.join(lines) + '\n').encode('utf-8', 'surrogateescape')
         self.blocks.append((rel, body))
         self.size += len(body)
+
+    def emit_same(self, rel, found):
+        """The block of `rel` is the old record's, found at (header offset, body offset, length)."""
+        self.blocks.append((rel, found))
 
     def take(self):
         blocks = self.blocks

@@ -319,7 +319,7 @@ notes:
   - The file modules' C(attributes), C(seuser), C(serole), C(setype) and C(selevel) are not options of this module;
     a task setting one fails (unsupported parameter) before anything changes. A copy, being a new file, gets the
     SELinux context a new file gets in its directory.
-  - Hard links (O(link_style=hard)) keep the original's mode and owner: O(mode), O(owner) and O(group) never reach them.
+  - "Hard links (O(link_style=hard)) keep the original's mode and owner: O(mode), O(owner) and O(group) never reach them."
   - Runs on one O(dest) take turns. A run takes an advisory lock (C(flock)) on the O(dest) directory before
     planning and holds it to its end, so a run that waited plans what the other left, and reports only what it
     changed itself. A check-mode run takes the lock shared, so check-mode runs overlap; a real run waits for them
