@@ -5,6 +5,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import shutil
 
 import pytest
 
@@ -204,7 +205,11 @@ def test_a_temporary_record_left_by_a_killed_run_is_removed(site, record):
 
 def _retire(site, rel):
     """Take rel out of the build (as a release drops an asset)."""
-    os.unlink(str(site / 'build' / rel))
+    path = str(site / 'build' / rel)
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    else:
+        os.unlink(path)
 
 
 def test_an_absent_entry_stays_for_its_grace_then_goes(site, record, clock):
@@ -307,3 +312,20 @@ def test_a_large_record_is_read_a_directory_at_a_time(tmp_path, monkeypatch):
         found.level('d%04d' % d)
     assert len(read) == 2000
     assert opened < size // 4
+
+
+def test_a_plan_too_large_to_keep_is_planned_again_to_the_same_refreshes_and_graces(site, record, clock, monkeypatch):
+    from ansible_collections.cdn.origin.plugins.module_utils import engine
+    options = dict(prune=True, prune_grace=HOUR)
+    record(**options)
+    _retire(site, 'index.html')
+    record(**options)
+    monkeypatch.setattr(engine, 'KEEP_DECISIONS', 0)
+    clock[0] = T0 + HOUR
+    _retire(site, 'css')
+    _touch(site / 'htdocs/img/a.png', b'more')
+    done = _check_then_real(record, **options)
+    assert done['changes'] == [{'path': 'img/a.png', 'action': 'refresh'}, {'path': 'index.html', 'action': 'remove'}]
+    assert [p['path'] for p in done['removals_pending']] == ['css']
+    assert not os.path.lexists(str(site / 'origin/index.html')) and (site / 'origin/css/site.css').is_file()
+    assert not record(**options)['changed']
