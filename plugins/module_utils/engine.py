@@ -668,9 +668,10 @@ def _run(cfg, applier, check_mode, diff, done):
 
 
 def _start_record(cfg, check_mode):
-    if cfg.state is None or check_mode:
+    """Read the record once the dest lock is held; a real run starts the new one."""
+    if cfg.state is None:
         return
     try:
-        cfg.state.start(cfg.fsync)
+        cfg.state.open(not check_mode, cfg.fsync)
     except OSError as exc:
         raise MirrorError('cannot write state_file %s: %s' % (display(cfg.state.path), exc.strerror or exc))

@@ -408,20 +408,22 @@ class Run:
         self.dest = dest
         self.grace = grace
         self.now = now
-        self.record = Record(path, dest)
+        self.record = None
         self.writer = None
         self._given = False
 
+    def open(self, write, fsync):
+        """Read the old record (under the dest lock: what the run before wrote) and, when `write`, start a new one."""
+        self.close()
+        self.record = Record(self.path, self.dest)
+        if write:
+            self.writer = Writer(self.path, self.dest, fsync, self.record)
+        self._given = False
+
     def warnings(self):
-        if self.record.problem is None:
+        if self.record is None or self.record.problem is None:
             return []
         return ['state_file %s %s: nothing known from it, it is written anew' % (self.path, self.record.problem)]
-
-    def start(self, fsync):
-        """A new writer for this attempt (an earlier attempt's is discarded)."""
-        self.discard()
-        self.writer = Writer(self.path, self.dest, fsync, self.record)
-        self._given = False
 
     def walk(self):
         """The Walk of a new planner: the first planner of an attempt records, later ones only read."""
@@ -441,4 +443,5 @@ class Run:
 
     def close(self):
         self.discard()
-        self.record.close()
+        if self.record is not None:
+            self.record.close()
