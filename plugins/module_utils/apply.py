@@ -22,7 +22,7 @@ import os
 import stat
 
 from ansible_collections.cdn.origin.plugins.module_utils.plan import (
-    COPY, HARDLINK, MKDIR, RELINK, REMOVE, SKIP, SYMLINK, UPDATE, Decision,
+    COPY, HARDLINK, MKDIR, REFRESH, RELINK, REMOVE, SKIP, SYMLINK, UPDATE, Decision,
 )
 from ansible_collections.cdn.origin.plugins.module_utils.policy import TEMP_PREFIX, copy_mode, inside
 
@@ -219,7 +219,8 @@ class Applier:
     # -- operations ---------------------------------------------------------
 
     def apply(self, d):
-        if d.action == SKIP:
+        # a refresh changes nothing in dest: what the link serves changed by itself
+        if d.action == SKIP or d.action == REFRESH:
             return d
         if d.parent is None and d.action == MKDIR:
             return self._make_root(d)

@@ -34,13 +34,13 @@ import stat
 import tempfile
 from fractions import Fraction
 
-from ansible_collections.cdn.origin.plugins.module_utils import parallel
+from ansible_collections.cdn.origin.plugins.module_utils import parallel, state
 from ansible_collections.cdn.origin.plugins.module_utils.apply import FATAL_ERRNOS, Applier, Overtaken
-from ansible_collections.cdn.origin.plugins.module_utils.plan import MKDIR, RELINK, REMOVE, UPDATE, Planner, guarded
+from ansible_collections.cdn.origin.plugins.module_utils.plan import MKDIR, RELINK, REMOVE, UPDATE, Planner, guarded, parent_mkdirs
 from ansible_collections.cdn.origin.plugins.module_utils.policy import (
     Excluder, ModeSpec, Roots, display, inside, is_temp_name, split_paths,
 )
-from ansible_collections.cdn.origin.plugins.module_utils.report import Report, diff_line
+from ansible_collections.cdn.origin.plugins.module_utils.report import CHANGES_LIMIT, Report, diff_line
 
 ERRORS_LIMIT = 50
 # Deletions named in the message of a max_delete failure (`errors` lists more).
@@ -151,7 +151,8 @@ def _existing_dir(path, what):
 # declared for the engine (the module adds its argument spec, nothing else).
 DEFAULTS = dict(within=(), link_style='absolute', prune=False, exclude=(), checksum=False, force=False, mode=None,
                 owner=None, group=None, directory_mode=None, fsync=True, max_delete=None, workers=None,
-                prune_mounts=False, link_owner='process', link_target='real', dedupe=False, parents=True)
+                prune_mounts=False, link_owner='process', link_target='real', dedupe=False, parents=True,
+                state_file=None, prune_grace=0)
 
 
 def _missing_parents(directory, what):
@@ -258,7 +259,7 @@ def _within(value):
     return Roots.resolve(paths)
 
 
-def configure(src, dest, **given):
+def configure(src, dest, check_mode=False, **given):
     """Check every option and the roots; raises MirrorError naming the path and the reason."""
     opt = options(given)
     link_style, mode, directory_mode = opt.link_style, opt.mode, opt.directory_mode
@@ -311,7 +312,47 @@ def configure(src, dest, **given):
     # what prune and force must not cross, found before any change
     cfg.prune_mounts = bool(opt.prune_mounts)
     cfg.mounts = mounts_inside(cfg.dest_real) if cfg.prune or cfg.force else Roots(())
+    cfg.state = _state(cfg, opt, check_mode)
     return cfg
+
+
+def _grace(opt):
+    value = opt.prune_grace
+    if isinstance(value, bool) or not str(value).strip().isdigit():
+        raise MirrorError('prune_grace must be a whole number of seconds, 0 or more, not %r' % (value,))
+    grace = int(value)
+    if grace and opt.state_file is None:
+        raise MirrorError('prune_grace needs a state_file: the time an entry was first seen absent is kept there')
+    if grace and not opt.prune:
+        raise MirrorError('prune_grace needs prune: true: without prune nothing is removed, after a grace or not')
+    return grace
+
+
+def _state(cfg, opt, check_mode):
+    """The served-tree record of this run (state.Run), or None without state_file."""
+    grace = _grace(opt)
+    if opt.state_file is None:
+        return None
+    if _blank(opt.state_file):
+        raise MirrorError('state_file %r is empty: give the path of a file outside dest' % (opt.state_file,))
+    path = _abs(opt.state_file)
+    parent, name = os.path.split(path)
+    real = os.path.join(os.path.realpath(parent), name)
+    served = os.path.join(cfg.dest_real, cfg.single_name) if cfg.single else cfg.dest_real
+    for where in (path, real):
+        if inside(where, served) or inside(served, where):
+            raise MirrorError('state_file %s lies inside dest %s%s: the mirror would prune or serve its own record'
+                              % (display(path), display(cfg.label), '' if where == path else ' (as %s)' % display(real)))
+        for source, source_real in cfg.sources:
+            if inside(where, source_real):
+                raise MirrorError('state_file %s lies inside src %s: it would be mirrored' % (display(path), display(source)))
+    if os.path.isdir(real):
+        raise MirrorError('state_file %s is a directory: give the path of a file' % display(path))
+    if not os.path.isdir(os.path.dirname(real)) and not check_mode:
+        # check mode writes nothing: a directory the play creates before the real run is no error there
+        raise MirrorError('the parent directory of state_file %s does not exist: create it (the mirror role does)'
+                          % display(path))
+    return state.Run(real, cfg.dest_real, grace, state.clock())
 
 
 def _links_valid(opt):
@@ -762,8 +803,32 @@ def _apply_stream(cfg, decisions, applier, report, errors, budget):
 
 
 def _planned(cfg, planner, report):
-    result = _with_parents(report.result(planner.unchanged, single=cfg.single is not None), planner.parents())
+    result = _with_parents(report.result(planner.unchanged, single=cfg.single is not None), parent_mkdirs(cfg))
     result['warnings'] = report.warnings()
+    return _with_state(cfg, planner, result)
+
+
+def _with_state(cfg, planner, result):
+    """The result with what prune_grace keeps (`removals_pending`) and the record's warnings."""
+    pending = planner.pending if planner is not None else []
+    result['summary']['pending_removal'] = len(pending)
+    grace = cfg.state.grace if cfg.state is not None else 0
+    result['removals_pending'] = [{'path': display(rel), 'absent_since': state.iso(since),
+                                   'remove_after': state.iso(since + grace)} for rel, since in pending[:CHANGES_LIMIT]]
+    if cfg.state is not None:
+        result['warnings'] = cfg.state.warnings() + result['warnings']
+    return result
+
+
+def _record(cfg, result):
+    """Write the record of a successful run; a record that cannot be written is a warning, dest is done."""
+    if cfg.state is None or result.get('failed'):
+        return result
+    try:
+        cfg.state.commit()
+    except OSError as exc:
+        result['warnings'].append('state_file %s not written: %s; the next run finds the same refreshes again and '
+                                  'starts the grace of what is absent anew' % (display(cfg.state.path), exc.strerror or exc))
     return result
 
 
@@ -780,7 +845,7 @@ def _with_parents(result, parents):
 def mirror(src, dest, check_mode=False, diff=False, **given):
     """Mirror `src` into `dest`; returns the module result as a dict (failed=True on failure)."""
     try:
-        cfg = configure(src, dest, **given)
+        cfg = configure(src, dest, check_mode=check_mode, **given)
     except MirrorError as exc:
         return _failure(exc)
     # one run at a time on a dest, from its planning to its end (see Applier.lock)
@@ -794,6 +859,8 @@ def mirror(src, dest, check_mode=False, diff=False, **given):
             return _run(cfg, applier, check_mode, diff, [d for d in (exc.created,) if d is not None])
     finally:
         applier.unlock()
+        if cfg.state is not None:
+            cfg.state.close()
 
 
 def _failure(exc):
@@ -821,6 +888,7 @@ def _run(cfg, applier, check_mode, diff, done):
     try:
         if cfg.dest_exists:
             _lock(cfg, applier, check_mode)
+        _start_record(cfg, check_mode)
         # a dest that does not exist yet has nothing to conflict with or lose:
         # no need to plan twice (a real run locks it once created, before writing into it)
         if cfg.dest_exists or check_mode:
@@ -831,10 +899,13 @@ def _run(cfg, applier, check_mode, diff, done):
             # what the guard stopped, for the operator to look at
             return dict(_planned(cfg, planner, report), **_failure(exc))
         return _failure(exc)
-    if check_mode or (cfg.dest_exists and not report.changed):
+    if check_mode:
         return _planned(cfg, planner, report)
+    if cfg.dest_exists and not report.changed:
+        # nothing to apply; the record may still learn something (an entry newly absent, a first record)
+        return _record(cfg, _planned(cfg, planner, report))
     try:
-        applier.make_parents(Planner(cfg).parents())
+        applier.make_parents(parent_mkdirs(cfg))
     except OSError as exc:
         return dict(_failure(MirrorError('cannot create %s, the parent directory of %s: %s; nothing else was changed'
                                          % (display(exc.filename), display(cfg.label), exc.strerror or exc))),
@@ -855,4 +926,15 @@ def _run(cfg, applier, check_mode, diff, done):
         result['errors'] = _error_list(errors)
         result['msg'] = ('%d error(s) while mirroring into %s%s: %s' % (
             len(errors), display(cfg.label), pruning, '; '.join('%s: %s' % (display(p), m) for p, m in errors[:10])))
-    return result
+    # a failed run records nothing: the old record stays, and the next run sees again what this one changed
+    return _record(cfg, _with_state(cfg, planner, result))
+
+
+def _start_record(cfg, check_mode):
+    """Read the record once the dest lock is held; a real run starts the new one."""
+    if cfg.state is None:
+        return
+    try:
+        cfg.state.open(not check_mode, cfg.fsync)
+    except OSError as exc:
+        raise MirrorError('cannot write state_file %s: %s' % (display(cfg.state.path), exc.strerror or exc))

@@ -232,6 +232,9 @@ def _work(planner, worker, tasks, per_chunk, queue_r, claims_w, fd):
 
 def _plan_task(planner, index, task, out):
     batch = []
+    if planner.state is not None:
+        # the served-tree record's blocks go to the process that writes it, a bounded amount at a time
+        planner.state.send = lambda: _send(out, index, [], planner, False)
     # the serial walk would stop at such an error; the run fails on it either way
     for decision in guarded(planner.subtree(task), planner.errors, task[1][-1].path):
         batch.append(decision)

@@ -22,6 +22,7 @@ import itertools
 import os
 import stat
 
+from ansible_collections.cdn.origin.plugins.module_utils import state as state_record
 from ansible_collections.cdn.origin.plugins.module_utils.policy import TEMP_PREFIX, copy_mode, inside, is_temp_name
 
 SYMLINK = 'symlink'
@@ -32,6 +33,8 @@ RELINK = 'relink'
 REMOVE = 'remove'
 MKDIR = 'mkdir'
 SKIP = 'skip'
+# a link left as it is whose target's content changed since the run the state_file records
+REFRESH = 'refresh'
 
 # Listings of link-target directories kept at once: links in one source
 # directory usually point into one original directory, so one listing
@@ -273,6 +276,11 @@ class Planner:
         self._target_names = 0
         self._created_dev = (None, None)
         self._dest_parent = os.path.split(cfg.dest_real)
+        # the state_file's side (see state.py): the old record of the level being planned, its new lines
+        self.state = cfg.state.walk() if cfg.state is not None else None
+        self.pending = []
+        self._old = self._new = self._found = None
+        self._same = 0
 
     # -- the walk ---------------------------------------------------------
 
@@ -296,20 +304,6 @@ class Planner:
         layers = [_Layer(path, real, cfg.within.contains(real)) for path, real in cfg.sources]
         return first + [('', layers, cfg.dest_exists, ())]
 
-    def parents(self):
-        """The missing parents of dest (or of the file, in single-file mode) as mkdirs, outermost first.
-
-        Their `rel` is their absolute path: they lie outside dest, and are made
-        by Applier.make_parents before anything else.
-        """
-        mode = self._dir_mode()
-        made = []
-        for path in self.cfg.parents:
-            parent, name = os.path.split(path)
-            made.append(Decision(MKDIR, parent if parent != '/' else '', name if parent != '/' else path, mode=mode,
-                                 is_dir=True, detail='parent of dest'))
-        return made
-
     def _tree(self):
         for item in self.start():
             if isinstance(item, Decision):
@@ -322,8 +316,11 @@ class Planner:
         rel, layers, dest_exists, ancestors = task
         self._active = set(ancestors)
         stack = [self._directory(rel, layers, dest_exists)]
+        state = self.state
         while stack:
             item = next(stack[-1], None)
+            if state is not None and state.blocks:
+                state.flush()
             if item is None:
                 stack.pop()
             elif isinstance(item, Decision):
@@ -340,15 +337,19 @@ class Planner:
                 for item in self._directory(rel, layers, dest_exists)]
 
     def take_notes(self):
-        """Hand over (and forget) the errors, conflicts and prune roots found so far."""
-        notes = (self.errors[:], self.conflicts[:], self._prune[:])
-        for kept in (self.errors, self.conflicts, self._prune):
+        """Hand over (and forget) the errors, conflicts, prune roots, entries kept for their grace and record
+        blocks found so far."""
+        notes = (self.errors[:], self.conflicts[:], self._prune[:], self.pending[:],
+                 self.state.take() if self.state is not None else [])
+        for kept in (self.errors, self.conflicts, self._prune, self.pending):
             del kept[:]
         return notes
 
     def add_notes(self, notes):
-        for kept, more in zip((self.errors, self.conflicts, self._prune), notes):
+        for kept, more in zip((self.errors, self.conflicts, self._prune, self.pending), notes):
             kept.extend(more)
+        if self.state is not None:
+            self.state.put(notes[4])
 
     def _directory(self, rel, layers, dest_exists):
         """One directory level: yields Decisions, and (rel, layers, dest_exists) to descend.
@@ -394,6 +395,7 @@ class Planner:
         sources = (1 << dest_bits) - 1
         # most trees have one layer: resolved here, without a call per name
         single = layers[0] if len(layers) == 1 else None
+        self._record_level(rel)
         for name in sorted(merged):
             code = merged[name]
             if not code & sources:
@@ -424,7 +426,7 @@ class Planner:
                 if de is not None and self.cfg.prune:
                     # whatever dest holds under this name (an older mirror, a planted link)
                     # mirrors nothing any more
-                    self._prune.append((rel, name, de.is_dir(follow_symlinks=False)))
+                    self._prune_root(rel, name, de.is_dir(follow_symlinks=False))
             if chunk is not None and len(items) >= chunk:
                 yield from items
                 del items[:]
@@ -433,8 +435,64 @@ class Planner:
             if is_temp_name(name) and not de.is_dir(follow_symlinks=False):
                 add(Decision(REMOVE, rel, name, detail='stale temporary file', repair=True))
             elif self.cfg.prune and (excluded is None or not excluded(_join(rel, name), name, de.is_dir())):
-                self._prune.append((rel, name, de.is_dir(follow_symlinks=False)))
+                self._prune_root(rel, name, de.is_dir(follow_symlinks=False))
+        self._recorded(rel)
         return items
+
+    # -- the served-tree record (state_file) -------------------------------
+
+    def _record_level(self, rel):
+        if self.state is not None:
+            self._old, self._new = self.state.record.level(rel), []
+            # where the old block lies, and how many of its lines this level keeps as they are
+            self._found, self._same = self.state.record.found, 0
+
+    def _recorded(self, rel):
+        if self._new:
+            if self._same == len(self._new) == len(self._old) and self._found is not None:
+                self.state.emit_same(rel, self._found)
+            else:
+                self.state.emit(rel, self._new)
+        self._old = self._new = None
+
+    def _prune_root(self, rel, name, is_dir):
+        """An entry of dest that mirrors nothing any more: pruned, or kept while its prune_grace lasts."""
+        state = self.state
+        if state is None or not state.grace:
+            self._prune.append((rel, name, is_dir))
+            return
+        since = state_record.absent_since(self._old.get(name), state.now)
+        if state.now - since >= state.grace:
+            self._prune.append((rel, name, is_dir))
+            return
+        self.pending.append((_join(rel, name), since))
+        line = state_record.absent_line(since)
+        self._new.append(state_record.escape(name) + '\t' + line)
+        if self._old.get(name) == line:
+            self._same += 1
+
+    def _served(self, parent, name, kind, target, src, de, decisions):
+        """Record the link `name` made or kept (decisions None); a kept one whose target's content changed
+        since the record is refreshed. A link that cannot be made (a conflict) is not recorded."""
+        if self._new is None or decisions is None and de.is_dir(follow_symlinks=False):
+            return decisions
+        try:
+            st = src.stat()
+        except OSError:
+            return decisions
+        line = state_record.link_line(kind, target, st)
+        self._new.append(state_record.escape(name) + '\t' + line)
+        old = self._old.get(name)
+        if old == line:
+            self._same += 1
+            return decisions
+        # only a link recorded as one tells what it served (an entry back from its grace does not)
+        if decisions is not None or old is None or not old.startswith(line[:2]):
+            return decisions
+        self.unchanged -= 1
+        return [Decision(REFRESH, parent, name, target=target, source=src.real,
+                         expect=None if kind == 'l' else (st.st_dev, st.st_ino),
+                         detail=state_record.differences(old, line))]
 
     def _merge(self, layers):
         """name -> the kinds of its entries (see _Entry): layer i's at bit 3i, dest's (added by _scan_dest) above."""
@@ -766,6 +824,10 @@ class Planner:
     def _symlink(self, parent, name, src, de, dest_fd):
         """The decisions for a symlink to the file `src` of within: None when the dest entry is already right."""
         target = self._link_target(parent, src.real)
+        decisions = self._symlink_decisions(parent, name, src, de, dest_fd, target)
+        return self._served(parent, name, 'l', target, src, de, decisions)
+
+    def _symlink_decisions(self, parent, name, src, de, dest_fd, target):
         ids = self._link_ids(src)
         if de is None:
             return [Decision(SYMLINK, parent, name, target=target, source=src.real, ids=ids)]
@@ -835,6 +897,9 @@ class Planner:
 
     def _hard_link(self, parent, name, src, de):
         """The decisions for a hard link to the file `src` of within: None when dest already is that inode."""
+        return self._served(parent, name, 'h', src.real, src, de, self._hard_link_decisions(parent, name, src, de))
+
+    def _hard_link_decisions(self, parent, name, src, de):
         st = src.stat()
         expect = (st.st_dev, st.st_ino)
         link = Decision(HARDLINK, parent, name, target=src.real, source=src.real, expect=expect)
@@ -901,8 +966,7 @@ class Planner:
                          detail=what)]
 
     def _dir_mode(self):
-        spec = self.cfg.directory_mode
-        return None if spec is None else spec.apply(self.cfg.default_dir_mode, is_dir=True)
+        return dir_mode(self.cfg)
 
     def _instead_of_dir(self, parent, name, decision):
         """A directory where a file or link must go: its removals then `decision`, or a conflict.
@@ -1029,7 +1093,11 @@ class Planner:
                     pass
             src_real, src_st = cfg.single
             source = _File(src_real, cfg.within.contains(src_real), st=src_st)
+            self._record_level('')
             decisions = self._file('', name, source, de, dest_fd) or ()
+            self._recorded('')
+            if self.state is not None:
+                self.state.flush()
         except OSError as exc:
             self._error(os.path.join(cfg.dest_real, name), exc)
             decisions = ()
@@ -1075,6 +1143,27 @@ def _source_is_dir(layers, code, name):
         if kind:
             return kind == _DIR
     return False
+
+
+def dir_mode(cfg):
+    """The mode a created directory is given, or None for the umask's."""
+    spec = cfg.directory_mode
+    return None if spec is None else spec.apply(cfg.default_dir_mode, is_dir=True)
+
+
+def parent_mkdirs(cfg):
+    """The missing parents of dest (or of the file, in single-file mode) as mkdirs, outermost first.
+
+    Their `rel` is their absolute path: they lie outside dest, and are made
+    by Applier.make_parents before anything else.
+    """
+    mode = dir_mode(cfg)
+    made = []
+    for path in cfg.parents:
+        parent, name = os.path.split(path)
+        made.append(Decision(MKDIR, parent if parent != '/' else '', name if parent != '/' else path, mode=mode,
+                             is_dir=True, detail='parent of dest'))
+    return made
 
 
 def guarded(decisions, errors, label):

@@ -14,7 +14,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.cdn.origin.plugins.module_utils.plan import (
-    COPY, HARDLINK, MKDIR, NOT_HARD_LINKED, RELINK, REMOVE, SKIP, SYMLINK, UPDATE,
+    COPY, HARDLINK, MKDIR, NOT_HARD_LINKED, REFRESH, RELINK, REMOVE, SKIP, SYMLINK, UPDATE,
 )
 from ansible_collections.cdn.origin.plugins.module_utils.policy import display
 
@@ -25,8 +25,11 @@ _CONTROL = re.compile('[\x00-\x1f\x7f]')
 WARNINGS_LIMIT = 20
 
 _COUNTER = {SYMLINK: 'symlinked', COPY: 'copied', UPDATE: 'updated', RELINK: 'updated', REMOVE: 'removed',
-            SKIP: 'skipped', MKDIR: 'directories_created', HARDLINK: 'hardlinked'}
-_MARK = {SYMLINK: '+', COPY: '+', MKDIR: '+', UPDATE: '~', RELINK: '~', REMOVE: '-', SKIP: '!', HARDLINK: '+'}
+            SKIP: 'skipped', MKDIR: 'directories_created', HARDLINK: 'hardlinked', REFRESH: 'refreshed'}
+_MARK = {SYMLINK: '+', COPY: '+', MKDIR: '+', UPDATE: '~', RELINK: '~', REMOVE: '-', SKIP: '!', HARDLINK: '+',
+         REFRESH: '~'}
+# counts of the summary that are no changes
+_NOT_CHANGES = ('unchanged', 'deduplicated', 'pending_removal')
 # single-file mode speaks of what became of the one file
 _SINGLE_ACTION = {SYMLINK: 'symlinked', RELINK: 'symlinked', COPY: 'copied', UPDATE: 'copied', HARDLINK: 'hardlinked'}
 
@@ -36,7 +39,7 @@ def diff_line(d):
     path = display(d.rel)
     if d.is_dir and d.action != REMOVE:
         path += '/'
-    if d.action in (SYMLINK, RELINK, HARDLINK):
+    if d.action in (SYMLINK, RELINK, HARDLINK, REFRESH):
         # a hard link (its decision names the inode it must be) is the file itself, not a pointer to it
         path += (' => ' if d.expect is not None else ' -> ') + display(d.target)
     if d.is_dir and d.action == REMOVE:
@@ -62,6 +65,9 @@ class Report:
         self.summary = dict.fromkeys(('symlinked', 'copied', 'updated', 'unchanged', 'removed', 'skipped',
                                       'directories_created', 'deduplicated'), 0)
         self.summary['hardlinked'] = 0
+        # what the state_file adds: links whose target changed, entries kept for their prune_grace
+        self.summary['refreshed'] = 0
+        self.summary['pending_removal'] = 0
         # files of within copied although link_style is hard: how many, and the first
         self.not_hard_linked = [0, None]
         self.changes = []
@@ -125,7 +131,7 @@ class Report:
     def result(self, unchanged, single=False):
         self.summary['unchanged'] = unchanged
         # deduplicated links are counted as symlinked or updated too
-        total = sum(v for k, v in self.summary.items() if k not in ('unchanged', 'deduplicated'))
+        total = sum(v for k, v in self.summary.items() if k not in _NOT_CHANGES)
         result = {
             'changed': self.changed,
             'summary': dict(self.summary),

@@ -163,8 +163,47 @@ options:
         earlier in the run, nor when a run too large to keep its plan in memory finds the trees changed
         between its two plans (the task fails; run it again).
       - Prune does not cross file systems, see O(prune_mounts).
+      - With O(prune_grace), an entry is removed only once it has been absent from every source for that long.
     type: bool
     default: false
+  state_file:
+    description:
+      - The module's record of what O(dest) served at the end of the last successful run, for B(refresh) and
+        O(prune_grace). A path outside O(dest) and outside every O(src) (also as its links resolve; the task
+        fails otherwise); its directory must exist (the mirror role creates C(/var/lib/cdn-origin) with mode
+        C(0700)). Keep it where only the user the module runs as can write.
+      - It records, per directory of O(dest), each link and hard link with its target and the target's size,
+        modification time and inode, and each entry kept for its grace with the time it was first seen absent. It
+        is read a directory at a time while the trees are walked, so memory stays flat, and written anew to a
+        temporary file beside it, flushed (with O(fsync)) and renamed over it at the end of a successful run (not at
+        all when it is unchanged). A failed run leaves the old record, and the next run sees again what that one
+        changed. Check mode reads it and writes nothing.
+      - B(refresh) (action V(refresh)) - a link left as it is whose target's size, modification time or inode
+        differs from the record (an original under O(within) edited in place, or replaced by another file) is
+        listed in RV(changes) and counted in RV(summary.refreshed); the diff shows it as
+        C(~ refresh PATH -> TARGET (size, mtime)). O(dest) itself is unchanged; the task reports C(changed) because
+        what the mirror serves changed, and the mirror role purges the path. A link the record does not know (the
+        first run) is recorded, not refreshed.
+      - A missing file is nothing known. A corrupt one, or one recording another O(dest) or format, is nothing
+        known too, with a warning, and is written anew. Nothing known never deletes anything or skips a change; no
+        refresh is found, and every absent entry starts its grace at this run.
+    type: path
+    version_added: 0.2.0
+  prune_grace:
+    description:
+      - Seconds an entry of O(dest) that no source has any more stays before O(prune) removes it (V(0), the default,
+        removes it at once, as without a O(state_file)). Needs O(state_file) and O(prune=true); the task fails
+        otherwise.
+      - The first run that finds the entry absent records when; until the grace is over the entry stays unchanged,
+        is listed in RV(removals_pending) and counted in RV(summary.pending_removal). Recording that is not a change;
+        a run that does nothing else reports C(changed=false). The first run after the grace removes it (action
+        V(remove), purged by the role then). An entry that comes back during its grace is kept, its time forgotten.
+      - O(max_delete) counts only the removals due in this run. Check mode reports the removals due now.
+      - Deploy guides ask for this, so that assets of the previous release stay while pages cached before the deploy may
+        still name them.
+    type: int
+    default: 0
+    version_added: 0.2.0
   prune_mounts:
     description:
       - Whether O(prune) and O(force) may remove what lies on a file system mounted inside O(dest) (bind mounts
@@ -439,6 +478,15 @@ EXAMPLES = r'''
     prune: true
     max_delete: "10%"
 
+- name: Keep the previous release's assets an hour after they left the build, and report edited originals
+  cdn.origin.symlink_or_copy:
+    src: /srv/build
+    dest: /srv/origin
+    within: /srv/htdocs
+    prune: true
+    prune_grace: 3600
+    state_file: /var/lib/cdn-origin/srv_origin.state
+
 - name: Preview the change (run the play with --check --diff)
   cdn.origin.symlink_or_copy:
     src: /srv/build
@@ -459,14 +507,27 @@ summary:
     - Counts of what was done (or would be, in check mode).
     - V(hardlinked) counts new hard links (action V(hardlink)); V(symlinked) new symlinks.
     - V(updated) counts existing entries replaced or fixed (actions V(update) and V(relink)), directories
-      whose mode, owner or group was fixed included; V(unchanged) counts files and links that were already right;
+      whose mode, owner or group was fixed included; V(unchanged) counts files and links that were already right
+      (a refreshed link is not);
       V(removed) counts every removal, repairs (a stale temporary file) included, not only the deletions
       O(max_delete) counts.
   returned: success; in check mode also when O(max_delete) stops the run
   type: dict
   sample: {symlinked: 1200, copied: 37, updated: 2, unchanged: 0, removed: 1, skipped: 1, directories_created: 40,
-           hardlinked: 0, deduplicated: 3}
+           hardlinked: 0, deduplicated: 3, refreshed: 1, pending_removal: 0}
   contains:
+    refreshed:
+      description:
+        - Links whose target changed since the run the O(state_file) records (action V(refresh)); V(0) without one.
+      type: int
+      returned: success
+      version_added: 0.2.0
+    pending_removal:
+      description:
+        - Entries O(prune) keeps for their O(prune_grace), listed in RV(removals_pending); V(0) without a grace.
+      type: int
+      returned: success
+      version_added: 0.2.0
     deduplicated:
       description:
         - The links made to an earlier layer's identical original instead of a copy (see O(dedupe)); each is counted
@@ -478,8 +539,9 @@ changes:
   description:
     - One entry per change, in the order they are applied, check mode too (see the notes on phases), so additions and
       skips in walk order, then replacements, then changes of type, then removals. Paths are relative to O(dest)
-      (V(.) is O(dest) itself). Actions are V(symlink), V(hardlink), V(copy), V(update), V(relink), V(remove),
-      V(mkdir) and V(skip).
+      (V(.) is O(dest) itself). Actions are V(symlink), V(hardlink), V(copy), V(update), V(relink), V(refresh),
+      V(remove), V(mkdir) and V(skip).
+    - V(refresh) (with O(state_file)) is a link left as it is whose target's content changed since the last run.
     - V(relink) replaces an entry by a link, a symlink or (O(link_style=hard)) a hard link; V(update) of a link
       fixes its owner or group.
     - Capped at 1000 entries; RV(changes_truncated) tells when there were more.
@@ -487,6 +549,16 @@ changes:
   type: list
   elements: dict
   sample: [{path: img/logo.png, action: symlink}, {path: css/site.css, action: update}]
+removals_pending:
+  description:
+    - The entries O(prune) keeps for their O(prune_grace), in walk order, with when each was first seen absent and
+      when it is removed at the earliest (ISO 8601 UTC times); capped at 1000 entries (RV(summary.pending_removal)
+      counts them all). Empty without a grace.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{path: static/app.1f2e.js, absent_since: "2026-12-01T09:00:00Z", remove_after: "2026-12-01T10:00:00Z"}]
+  version_added: 0.2.0
 changes_truncated:
   description: Whether RV(changes) was cut at 1000 entries.
   returned: success; in check mode also when O(max_delete) stops the run
@@ -568,6 +640,8 @@ def main():
             max_delete=dict(type='raw'),
             workers=dict(type='int'),
             dedupe=dict(type='bool', default=False),
+            state_file=dict(type='path'),
+            prune_grace=dict(type='int', default=0),
         ),
         supports_check_mode=True,
     )

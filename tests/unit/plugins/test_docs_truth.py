@@ -174,6 +174,14 @@ def _runs(tmp_path):
     results['single file'] = run(src=str(tmp_path / 'htdocs/index.html'), dest=str(tmp_path / 'one.html'))
     results['missing parent of dest'] = run(diff=True, dest=str(tmp_path / 'srv/new/origin'))
     results['bad within'] = run(within=[str(tmp_path / 'nowhere')])
+    # a record, an original edited in place and an entry kept for its grace: refreshed, removals_pending
+    record = dict(prune=True, state_file=str(tmp_path / 'origin.state'))
+    run(**record)
+    with open(str(tmp_path / 'htdocs/img/a.png'), 'ab') as f:
+        f.write(b'more')
+    os.unlink(str(tmp_path / 'build/new.txt'))
+    results['record'] = run(diff=True, prune_grace=60, **record)
+    assert results['record']['summary']['refreshed'] == 1 and results['record']['removals_pending']
     return results
 
 

@@ -25,7 +25,8 @@ def test_links_what_lies_within_and_copies_the_rest(site, run):
     assert (origin / 'css/site.css').read_bytes() == b'body{}'
     assert not (origin / 'css/site.css').is_symlink()
     assert result['summary'] == {'symlinked': 3, 'copied': 1, 'updated': 0, 'unchanged': 0, 'removed': 0,
-                                 'skipped': 0, 'directories_created': 3, 'hardlinked': 0, 'deduplicated': 0}
+                                 'skipped': 0, 'directories_created': 3, 'hardlinked': 0, 'deduplicated': 0,
+                                 'refreshed': 0, 'pending_removal': 0}
     assert _actions(result) == [('.', 'mkdir'), ('css', 'mkdir'), ('css/site.css', 'copy'), ('img', 'mkdir'),
                                 ('img/a.png', 'symlink'), ('img/b.png', 'symlink'), ('index.html', 'symlink')]
 
