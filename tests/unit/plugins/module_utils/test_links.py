@@ -15,6 +15,7 @@ from ansible_collections.cdn.origin.plugins.module_utils.apply import Applier
 from ansible_collections.cdn.origin.plugins.module_utils.engine import configure
 from ansible_collections.cdn.origin.plugins.module_utils.plan import Planner
 from ansible_collections.cdn.origin.plugins.module_utils.policy import is_temp_name
+from ansible_collections.cdn.origin.tests.unit.plugins.module_utils.mirror_support import check_then_real
 
 NOBODY = 65534
 LINKS = ('img/a.png', 'img/b.png', 'index.html')
@@ -29,15 +30,6 @@ def _actions(result):
 def _ids(path):
     st = os.lstat(str(path))
     return st.st_uid, st.st_gid
-
-
-def _same_in_check_mode(run, **options):
-    """The real run's result, after asserting that check mode predicted it exactly."""
-    predicted = run(check_mode=True, **options)
-    done = run(**options)
-    for key in ('changed', 'summary', 'changes', 'diff', 'warnings'):
-        assert predicted[key] == done[key], key
-    return done
 
 
 def _originals_owned_by_nobody(site):
@@ -56,7 +48,7 @@ def _inode(path):
 @root_only
 def test_link_owner_target_gives_each_link_its_targets_owner(site, run):
     _originals_owned_by_nobody(site)
-    _same_in_check_mode(run, link_owner='target')
+    check_then_real(run, link_owner='target')
     for rel in LINKS:
         assert os.path.islink(str(site / 'origin' / rel))
         assert _ids(site / 'origin' / rel) == (NOBODY, NOBODY + 1)
@@ -70,7 +62,7 @@ def test_a_link_with_the_wrong_owner_is_an_update(site, run):
     _originals_owned_by_nobody(site)
     run()
     before = dict((rel, os.readlink(str(site / 'origin' / rel))) for rel in LINKS)
-    result = _same_in_check_mode(run, link_owner='target')
+    result = check_then_real(run, link_owner='target')
     assert _actions(result) == [(rel, 'update') for rel in LINKS]
     assert result['summary']['updated'] == 3
     assert '~ update  img/a.png (owner, group)' in result['diff']['prepared']
@@ -85,15 +77,15 @@ def test_a_link_with_the_wrong_owner_is_an_update(site, run):
 @root_only
 def test_owner_and_group_apply_to_links_unless_link_owner_is_target(site, run):
     _originals_owned_by_nobody(site)
-    _same_in_check_mode(run, owner=1234)
+    check_then_real(run, owner=1234)
     for rel in LINKS:
         assert _ids(site / 'origin' / rel) == (1234, 0)
-    result = _same_in_check_mode(run, owner=1234, group=4321)
+    result = check_then_real(run, owner=1234, group=4321)
     assert [c['action'] for c in result['changes'] if c['path'] in LINKS] == ['update'] * 3
     for rel in LINKS:
         assert _ids(site / 'origin' / rel) == (1234, 4321)
     # target wins over owner and group for links; copies still take owner and group
-    _same_in_check_mode(run, owner=1234, group=4321, link_owner='target')
+    check_then_real(run, owner=1234, group=4321, link_owner='target')
     for rel in LINKS:
         assert _ids(site / 'origin' / rel) == (NOBODY, NOBODY + 1)
     assert _ids(site / 'origin/css/site.css') == (1234, 4321)
@@ -126,7 +118,7 @@ def test_link_owner_and_link_target_are_checked(run):
 
 
 def test_hard_links_files_of_within_and_copies_the_rest(site, run):
-    result = _same_in_check_mode(run, link_style='hard')
+    result = check_then_real(run, link_style='hard')
     origin = site / 'origin'
     for rel in LINKS:
         assert not os.path.islink(str(origin / rel))
@@ -144,7 +136,7 @@ def test_a_replaced_original_is_relinked_atomically(site, run, write, snapshot):
     # a deploy writes a new file and renames it over the original: a new inode
     write('htdocs/img/a.png.new', b'new A')
     os.rename(str(site / 'htdocs/img/a.png.new'), str(site / 'htdocs/img/a.png'))
-    result = _same_in_check_mode(run, link_style='hard')
+    result = check_then_real(run, link_style='hard')
     assert _actions(result) == [('img/a.png', 'relink')]
     assert '~ relink  img/a.png => %s (replaces another file)' % (site / 'htdocs/img/a.png') in result['diff']['prepared']
     assert _inode(site / 'origin/img/a.png') == _inode(site / 'htdocs/img/a.png') != old
@@ -154,10 +146,10 @@ def test_a_replaced_original_is_relinked_atomically(site, run, write, snapshot):
 
 def test_symlinks_become_hard_links_and_back(site, run):
     run()
-    result = _same_in_check_mode(run, link_style='hard')
+    result = check_then_real(run, link_style='hard')
     assert _actions(result) == [(rel, 'relink') for rel in LINKS]
     assert 'replaces a symlink' in result['diff']['prepared']
-    result = _same_in_check_mode(run)
+    result = check_then_real(run)
     assert _actions(result) == [(rel, 'relink') for rel in LINKS]
     for rel in LINKS:
         assert os.readlink(str(site / 'origin' / rel)) == str(site / 'htdocs' / rel)
@@ -171,7 +163,7 @@ def test_mode_and_owner_never_reach_a_hard_linked_original(site, run):
     os.chmod(str(site / 'htdocs/img/a.png'), 0o640)
     before = os.lstat(str(site / 'htdocs/img/a.png'))
     options = dict(link_style='hard', mode='0600', owner=1234, group=4321, link_owner='target')
-    _same_in_check_mode(run, **options)
+    check_then_real(run, **options)
     assert run(**options)['changed'] is False
     after = os.lstat(str(site / 'htdocs/img/a.png'))
     assert (after.st_mode, after.st_uid, after.st_gid) == (before.st_mode, before.st_uid, before.st_gid)
@@ -190,7 +182,7 @@ def test_a_file_of_within_on_another_device_is_copied_with_a_warning(site, run):
         with open(os.path.join(other, 'far.png'), 'wb') as f:
             f.write(b'far')
         os.symlink(os.path.join(other, 'far.png'), str(site / 'build/far.png'))
-        result = _same_in_check_mode(run, link_style='hard', within=[str(site / 'htdocs'), other])
+        result = check_then_real(run, link_style='hard', within=[str(site / 'htdocs'), other])
         assert ('far.png', 'copy') in _actions(result)
         assert _inode(site / 'origin/far.png') != _inode(os.path.join(other, 'far.png'))
         assert result['summary']['hardlinked'] == 3
@@ -200,7 +192,7 @@ def test_a_file_of_within_on_another_device_is_copied_with_a_warning(site, run):
         assert run(link_style='hard', within=[str(site / 'htdocs'), other])['changed'] is False
         # a symlink mirror turned hard: the link to the far file is replaced by a copy, with the warning again
         run(within=[str(site / 'htdocs'), other])
-        result = _same_in_check_mode(run, link_style='hard', within=[str(site / 'htdocs'), other])
+        result = check_then_real(run, link_style='hard', within=[str(site / 'htdocs'), other])
         assert ('far.png', 'update') in _actions(result)
         assert [w for w in result['warnings'] if 'copied instead of hard-linked' in w]
     finally:
@@ -215,7 +207,7 @@ def test_a_directory_created_on_a_file_system_mounted_in_dest_gets_copies(site, 
     os.symlink(str(site / 'htdocs/img/a.png'), str(site / 'build/cache/new/a.png'))
     with mounted(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'], str(site / 'origin/cache')):
         # cache/new does not exist yet: it will be made on the tmpfs, not on dest's file system
-        result = _same_in_check_mode(run, link_style='hard')
+        result = check_then_real(run, link_style='hard')
         assert _actions(result) == [('cache/new', 'mkdir'), ('cache/new/a.png', 'copy')]
         assert (site / 'origin/cache/new/a.png').read_bytes() == b'A' * 100
         assert run(link_style='hard')['changed'] is False
@@ -225,7 +217,7 @@ def test_a_within_on_another_mount_of_the_same_device_is_copied(site, run, tmp_p
     # link(2) fails with EXDEV across mounts even where st_dev is the same (a bind mount)
     with mounted(['--bind', str(site / 'htdocs')], str(tmp_path / 'bound')) as bound:
         os.symlink(os.path.join(bound, 'img/a.png'), str(site / 'build/bound.png'))
-        result = _same_in_check_mode(run, link_style='hard', within=[bound])
+        result = check_then_real(run, link_style='hard', within=[bound])
         assert ('bound.png', 'copy') in _actions(result)
         assert any('under another mount than dest' in w for w in result['warnings'])
         assert not result.get('failed')
@@ -243,6 +235,21 @@ def test_a_hard_link_refused_at_run_time_is_a_copy_with_a_warning(site, run, mon
     assert [w for w in result['warnings'] if 'refuses hard links' in w]
 
 
+def _apply_each(cfg, decisions):
+    """Apply a plan made earlier, decision by decision; the (rel, errno) of those that failed."""
+    applier = Applier(cfg)
+    failed = []
+    try:
+        for d in decisions:
+            try:
+                applier.apply(d)
+            except OSError as exc:
+                failed.append((d.rel, exc.errno))
+    finally:
+        applier.unlock()
+    return failed
+
+
 def test_a_source_swapped_after_planning_is_never_hard_linked(site, tmp_path):
     os.makedirs(str(tmp_path / 'origin'))
     cfg = configure(str(site / 'build'), str(tmp_path / 'origin'), within=[str(site / 'htdocs')], link_style='hard',
@@ -254,17 +261,7 @@ def test_a_source_swapped_after_planning_is_never_hard_linked(site, tmp_path):
     secret.write_bytes(b'secret')
     os.unlink(str(site / 'htdocs/img/a.png'))
     os.symlink(str(secret), str(site / 'htdocs/img/a.png'))
-    applier = Applier(cfg)
-    failed = []
-    try:
-        for d in decisions:
-            try:
-                applier.apply(d)
-            except OSError as exc:
-                failed.append((d.rel, exc.errno))
-    finally:
-        applier.unlock()
-    assert failed == [('img/a.png', errno.ESTALE)]
+    assert _apply_each(cfg, decisions) == [('img/a.png', errno.ESTALE)]
     assert sorted(os.listdir(str(tmp_path / 'origin/img'))) == ['b.png']
     assert os.lstat(str(secret)).st_nlink == 1
 
@@ -281,17 +278,7 @@ def test_a_source_directory_swapped_after_planning_is_never_hard_linked_through(
         (outside / name).write_bytes(b'secret')
     os.rename(str(site / 'htdocs/img'), str(tmp_path / 'moved'))
     os.symlink(str(outside), str(site / 'htdocs/img'))
-    applier = Applier(cfg)
-    failed = []
-    try:
-        for d in decisions:
-            try:
-                applier.apply(d)
-            except OSError:
-                failed.append(d.rel)
-    finally:
-        applier.unlock()
-    assert failed == ['img/a.png', 'img/b.png']
+    assert [rel for rel, _errno in _apply_each(cfg, decisions)] == ['img/a.png', 'img/b.png']
     assert os.listdir(str(tmp_path / 'origin/img')) == []
     assert [os.lstat(str(outside / name)).st_nlink for name in ('a.png', 'b.png')] == [1, 1]
 
@@ -348,7 +335,7 @@ def release(tmp_path, write):
 
 def _release_run(run, tmp_path, **options):
     current = str(tmp_path / 'app/current')
-    return _same_in_check_mode(run, src=current, within=[current], **options)
+    return check_then_real(run, src=current, within=[current], **options)
 
 
 @pytest.mark.parametrize('style', ['absolute', 'relative'])
@@ -386,7 +373,7 @@ def test_link_target_given_still_checks_containment_on_real_paths(tmp_path, run,
 
 def test_link_target_given_uses_the_closest_within_root(tmp_path, run, release):
     current = str(tmp_path / 'app/current')
-    result = _same_in_check_mode(run, src=current, within=[str(tmp_path / 'app'), current], link_target='given')
+    result = check_then_real(run, src=current, within=[str(tmp_path / 'app'), current], link_target='given')
     assert not result.get('failed')
     assert os.readlink(str(tmp_path / 'origin/img/a.png')) == current + '/img/a.png'
 

@@ -14,6 +14,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.cdn.origin.plugins.module_utils import parallel, report
 from ansible_collections.cdn.origin.plugins.modules import symlink_or_copy
+from ansible_collections.cdn.origin.tests.unit.plugins.module_utils.mirror_support import check_then_real
 
 
 @pytest.mark.parametrize('workers', [0, -1, 'two', True, 1.5])
@@ -98,15 +99,6 @@ def test_past_the_diff_skips_are_warned_and_the_rest_counted(tmp_path, run, writ
                                  '%s: 4 more entries skipped, see skipped_entries' % dest]
 
 
-def _check_then_real(run, **options):
-    preview = run(check_mode=True, **options)
-    result = run(**options)
-    assert not result.get('failed'), result
-    for key in ('changes', 'summary', 'skipped_entries', 'warnings', 'diff'):
-        assert preview[key] == result[key], key
-    return result
-
-
 def test_a_skip_reason_does_not_depend_on_what_this_run_made_in_dest(tmp_path, run, write):
     """Links into dest entries this run creates: check mode (nothing made) and the real run (made on the way) agree.
 
@@ -119,7 +111,7 @@ def test_a_skip_reason_does_not_depend_on_what_this_run_made_in_dest(tmp_path, r
     os.symlink(str(tmp_path / 'origin/a'), str(tmp_path / 'build/b/dirlink'))
     dest = str(tmp_path / 'origin')
     for _run in ('first, into a missing dest', 'rerun'):
-        result = _check_then_real(run, workers=1)
+        result = check_then_real(run, workers=1)
         assert result['skipped_entries'] == [
             {'path': 'b/alias', 'reason': 'symlink resolves into dest (%s/a/new.txt)' % dest},
             {'path': 'b/deep', 'reason': 'symlink resolves into dest (%s/a/deeper/x)' % dest},
@@ -131,10 +123,10 @@ def test_dest_reached_through_a_followed_link_is_skipped_before_it_exists_too(tm
     write('site/index.html', b'home')
     write('build/own.txt', b'own')
     os.symlink('../site', str(tmp_path / 'build/site'))
-    result = _check_then_real(run, dest=str(tmp_path / 'site/origin'), within=[str(tmp_path / 'site')])
+    result = check_then_real(run, dest=str(tmp_path / 'site/origin'), within=[str(tmp_path / 'site')])
     assert {'path': 'site/origin', 'reason': 'this directory is dest itself (%s)' % (tmp_path / 'site/origin')} \
         in result['skipped_entries']
-    _check_then_real(run, dest=str(tmp_path / 'site/origin'), within=[str(tmp_path / 'site')])
+    check_then_real(run, dest=str(tmp_path / 'site/origin'), within=[str(tmp_path / 'site')])
 
 
 def _files(top):
@@ -163,7 +155,7 @@ def parent_links(tmp_path, write):
 def test_a_link_to_a_parent_is_descended_until_the_cycle_closes_as_cp_RL_does(parent_links, run):
     tmp_path = parent_links
     options = dict(src=str(tmp_path / 'x/src'), within=[str(tmp_path / 'real')])
-    result = _check_then_real(run, **options)
+    result = check_then_real(run, **options)
     assert result['skipped_entries'] == [
         {'path': 'sub/up', 'reason': 'symlink loop back to %s' % (tmp_path / 'real/src')},
         {'path': 'top/src', 'reason': 'symlink loop back to %s' % (tmp_path / 'real/src')}]
@@ -195,6 +187,6 @@ def test_a_layer_nested_in_another_is_no_loop(tmp_path, run, write):
     """src: [site, site/overrides]: the first layer's overrides/ is the second layer, met twice but not a cycle."""
     write('site/index.html', b'home')
     write('site/overrides/index.html', b'override')
-    result = _check_then_real(run, src=[str(tmp_path / 'site'), str(tmp_path / 'site/overrides')])
+    result = check_then_real(run, src=[str(tmp_path / 'site'), str(tmp_path / 'site/overrides')])
     assert result['skipped_entries'] == []
     assert _files(str(tmp_path / 'origin')) == {'index.html', 'overrides/index.html'}

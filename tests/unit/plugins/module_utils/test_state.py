@@ -10,6 +10,7 @@ import shutil
 import pytest
 
 from ansible_collections.cdn.origin.plugins.module_utils import state
+from ansible_collections.cdn.origin.tests.unit.plugins.module_utils.mirror_support import check_then_real
 
 HOUR = 3600
 T0 = 1800000000
@@ -36,14 +37,6 @@ def record(tmp_path, site, run):
     return with_record
 
 
-def _check_then_real(run, **options):
-    checked = run(check_mode=True, **options)
-    done = run(**options)
-    for key in ('changed', 'changes', 'summary', 'diff', 'removals_pending'):
-        assert checked[key] == done[key], key
-    return done
-
-
 def _touch(path, data, mtime=None):
     with open(str(path), 'ab') as f:
         f.write(data)
@@ -56,7 +49,7 @@ def test_an_original_edited_in_place_is_refreshed_once(site, record):
     assert first['summary']['refreshed'] == 0
     assert not record()['changed']
     _touch(site / 'htdocs/img/a.png', b'more', mtime=T0)
-    done = _check_then_real(record)
+    done = check_then_real(record)
     assert done['changed'] and done['summary']['refreshed'] == 1 and done['summary']['unchanged'] == 3
     assert done['changes'] == [{'path': 'img/a.png', 'action': 'refresh'}]
     assert done['diff']['prepared'] == '~ refresh img/a.png -> %s (size, mtime)\n' % (site / 'htdocs/img/a.png')
@@ -72,17 +65,17 @@ def test_an_original_replaced_by_another_file_of_the_same_size_and_mtime_is_refr
     os.rename(str(original), str(site / 'b.old'))
     original.write_bytes(b'C' * 200)
     os.utime(str(original), (T0, T0))
-    done = _check_then_real(record)
+    done = check_then_real(record)
     assert done['changes'] == [{'path': 'img/b.png', 'action': 'refresh'}]
     assert done['diff']['prepared'].endswith('(inode)\n')
 
 
 def test_a_first_record_and_an_unchanged_rerun_refresh_nothing_and_write_nothing(site, record, run):
     run()
-    first = _check_then_real(record)
+    first = check_then_real(record)
     assert not first['changed'] and first['summary']['refreshed'] == 0 and first['summary']['unchanged'] == 4
     st = os.stat(record.path)
-    again = _check_then_real(record)
+    again = check_then_real(record)
     assert not again['changed'] and again['summary']['refreshed'] == 0
     # the same record: not rewritten (no temporary file, no rename)
     assert os.stat(record.path).st_ino == st.st_ino
@@ -98,7 +91,7 @@ def test_refresh_is_found_by_forked_workers_as_by_one_process(site, record, writ
     for i in (3, 17, 38):
         _touch(site / ('htdocs/d%02d/f.txt' % i), b'y')
     serial = record(check_mode=True, workers=1)
-    forked = _check_then_real(record, workers=2)
+    forked = check_then_real(record, workers=2)
     assert serial['changes'] == forked['changes'] == [{'path': 'd%02d/f.txt' % i, 'action': 'refresh'} for i in (3, 17, 38)]
     again = record(workers=2)
     assert not again['changed'] and again['warnings'] == []
@@ -111,7 +104,7 @@ def test_refresh_is_found_by_forked_workers_as_by_one_process(site, record, writ
 def test_a_hard_link_whose_original_is_edited_in_place_is_refreshed(site, record):
     record(link_style='hard')
     _touch(site / 'htdocs/index.html', b'<p>new</p>')
-    done = _check_then_real(record, link_style='hard')
+    done = check_then_real(record, link_style='hard')
     assert done['changes'] == [{'path': 'index.html', 'action': 'refresh'}]
     assert ' => ' in done['diff']['prepared']
 
@@ -129,7 +122,7 @@ def test_a_corrupt_or_foreign_record_is_nothing_known_with_a_warning(site, recor
     os.unlink(str(site / 'build/index.html'))
     with open(record.path, 'wb') as f:
         f.write(content.replace(b'DEST', os.fsencode(str(site / 'origin'))))
-    done = _check_then_real(record, prune=True, prune_grace=HOUR)
+    done = check_then_real(record, prune=True, prune_grace=HOUR)
     # no refresh found in it, and the absent entry starts its grace now: nothing deleted
     assert done['summary']['refreshed'] == 0 and done['summary']['removed'] == 0
     assert done['removals_pending'] == [{'path': 'index.html', 'absent_since': state.iso(T0),
@@ -216,18 +209,18 @@ def test_an_absent_entry_stays_for_its_grace_then_goes(site, record, clock):
     options = dict(prune=True, prune_grace=HOUR)
     record(**options)
     _retire(site, 'index.html')
-    kept = _check_then_real(record, **options)
+    kept = check_then_real(record, **options)
     # recording the newly absent entry is not a change
     assert not kept['changed'] and kept['changes'] == [] and kept['summary']['pending_removal'] == 1
     assert kept['removals_pending'] == [{'path': 'index.html', 'absent_since': state.iso(T0),
                                          'remove_after': state.iso(T0 + HOUR)}]
     assert (site / 'origin/index.html').is_symlink()
     clock[0] = T0 + HOUR - 1
-    still = _check_then_real(record, **options)
+    still = check_then_real(record, **options)
     assert still['removals_pending'][0]['absent_since'] == state.iso(T0) and (site / 'origin/index.html').is_symlink()
     clock[0] = T0 + HOUR
     # the guard counts only the removals due now
-    gone = _check_then_real(record, max_delete=1, **options)
+    gone = check_then_real(record, max_delete=1, **options)
     assert gone['changes'] == [{'path': 'index.html', 'action': 'remove'}]
     assert gone['removals_pending'] == [] and gone['summary']['pending_removal'] == 0
     assert not os.path.lexists(str(site / 'origin/index.html'))
@@ -240,7 +233,7 @@ def test_max_delete_counts_only_the_removals_due(site, record, clock):
     record(**options)
     clock[0] = T0 + 10
     _retire(site, 'img')
-    done = _check_then_real(record, max_delete=0, **options)
+    done = check_then_real(record, max_delete=0, **options)
     assert not done.get('failed') and done['summary']['pending_removal'] == 2
     clock[0] = T0 + HOUR
     refused = record(max_delete=0, **options)
@@ -254,11 +247,11 @@ def test_an_entry_back_during_its_grace_is_kept_and_its_clock_forgotten(site, re
     record(**options)
     clock[0] = T0 + 100
     os.rename(str(site / 'index.link'), str(site / 'build/index.html'))
-    back = _check_then_real(record, **options)
+    back = check_then_real(record, **options)
     assert not back['changed'] and back['removals_pending'] == []
     clock[0] = T0 + HOUR + 200
     _retire(site, 'index.html')
-    again = _check_then_real(record, **options)
+    again = check_then_real(record, **options)
     assert again['removals_pending'][0]['absent_since'] == state.iso(T0 + HOUR + 200)
     assert (site / 'origin/index.html').is_symlink()
 
@@ -266,7 +259,7 @@ def test_an_entry_back_during_its_grace_is_kept_and_its_clock_forgotten(site, re
 def test_a_zero_grace_prunes_at_once_as_without_a_record(site, record):
     record(prune=True)
     _retire(site, 'index.html')
-    done = _check_then_real(record, prune=True, prune_grace=0)
+    done = check_then_real(record, prune=True, prune_grace=0)
     assert done['changes'] == [{'path': 'index.html', 'action': 'remove'}] and done['removals_pending'] == []
 
 
@@ -283,7 +276,7 @@ def test_a_forged_record_cannot_remove_before_prune_would(site, record, clock):
         size = os.fstat(f.fileno()).st_size
         f.seek(size - len(body) - 17)
         f.write(b'%016x' % size)
-    assert not _check_then_real(record, **options)['changed']
+    assert not check_then_real(record, **options)['changed']
     assert (site / 'origin/index.html').is_symlink() and (site / 'origin/css/site.css').is_file()
 
 
@@ -324,7 +317,7 @@ def test_a_plan_too_large_to_keep_is_planned_again_to_the_same_refreshes_and_gra
     clock[0] = T0 + HOUR
     _retire(site, 'css')
     _touch(site / 'htdocs/img/a.png', b'more')
-    done = _check_then_real(record, **options)
+    done = check_then_real(record, **options)
     assert done['changes'] == [{'path': 'img/a.png', 'action': 'refresh'}, {'path': 'index.html', 'action': 'remove'}]
     assert [p['path'] for p in done['removals_pending']] == ['css']
     assert not os.path.lexists(str(site / 'origin/index.html')) and (site / 'origin/css/site.css').is_file()
