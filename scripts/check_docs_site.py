@@ -144,7 +144,8 @@ def _source_headings(source):
 
 
 def _text(fragment):
-    return ' '.join(html.unescape(re.sub(r'<[^>]+>', ' ', fragment)).split())
+    # inline markup (a <code> in a heading) is part of the words around it: "(state_file)", not "( state_file )"
+    return ' '.join(html.unescape(re.sub(r'<[^>]+>', '', fragment)).split())
 
 
 def check_guide(dom, netlog, browser_log, source, index_dom):
