@@ -112,15 +112,10 @@ def check_page(dom, netlog, browser_log, doc_json):
     text = dom.read_text(encoding='utf-8')
     heading, anchors = _expectations(json.loads(doc_json.read_text(encoding='utf-8')))
     h1 = re.search(r'<h1>(.*?)</h1>', text, re.S)
-    # The heading's permalink anchor holds an icon-font glyph, not heading text.
-    h1_html = re.sub(r'<a class="headerlink".*?</a>', '', h1.group(1), flags=re.S) if h1 else ''
-    h1_text = html.unescape(re.sub(r'<[^>]+>', '', h1_html))
+    h1_text = _heading_text(h1.group(1)) if h1 else ''
     problems += [f'page heading {h1_text!r} lacks {part!r}' for part in heading if part not in h1_text]
     problems += [f'option anchor id="{anchor}" missing' for anchor in anchors if f'id="{anchor}"' not in text]
-    problems += [f'browser console: {line.strip()}' for line in
-                 browser_log.read_text(encoding='utf-8', errors='replace').splitlines()
-                 if CONSOLE_LINE.search(line)]
-    problems += [f'page requested {url} from the network' for url in _page_requests(netlog)]
+    problems += _browser_problems(browser_log, netlog)
     print(f'{dom.name}: heading {h1_text!r}, {len(anchors)} option anchors checked')
     return problems
 
@@ -143,9 +138,18 @@ def _source_headings(source):
             if line.strip() and RST_UNDERLINE.match(under.strip()) and len(under.strip()) >= len(line.strip())]
 
 
-def _text(fragment):
-    # inline markup (a <code> in a heading) is part of the words around it: "(state_file)", not "( state_file )"
-    return ' '.join(html.unescape(re.sub(r'<[^>]+>', '', fragment)).split())
+def _heading_text(fragment):
+    """A heading's text: its permalink anchor holds an icon-font glyph, not heading text, and its
+    inline markup (a <code>) is part of the words around it: "(state_file)", not "( state_file )"."""
+    return html.unescape(re.sub(r'<[^>]+>', '', re.sub(r'<a class="headerlink".*?</a>', '', fragment, flags=re.S)))
+
+
+def _browser_problems(browser_log, netlog):
+    """What the browser said on its console, and what the page asked the network for."""
+    problems = [f'browser console: {line.strip()}' for line in
+                browser_log.read_text(encoding='utf-8', errors='replace').splitlines()
+                if CONSOLE_LINE.search(line)]
+    return problems + [f'page requested {url} from the network' for url in _page_requests(netlog)]
 
 
 def check_guide(dom, netlog, browser_log, source, index_dom):
@@ -153,17 +157,13 @@ def check_guide(dom, netlog, browser_log, source, index_dom):
     text = dom.read_text(encoding='utf-8')
     page = dom.name.replace('.dom.html', '.html')
     headings = [' '.join(h.split()) for h in _source_headings(source)]
-    shown = [_text(re.sub(r'<a class="headerlink".*?</a>', '', h, flags=re.S))
-             for h in re.findall(r'<h[1-6][^>]*>(.*?)</h[1-6]>', text, re.S)]
+    shown = [' '.join(_heading_text(h).split()) for h in re.findall(r'<h[1-6][^>]*>(.*?)</h[1-6]>', text, re.S)]
     if not headings or not shown or shown[0] != headings[0]:
         problems.append(f'page heading {shown[:1]} is not the title of {source}: {headings[:1]}')
     problems += [f'heading {h!r} of {source} is not on the page' for h in headings if h not in shown]
     if f'href="{page}"' not in index_dom.read_text(encoding='utf-8'):
         problems.append(f'the index page has no link to {page}')
-    problems += [f'browser console: {line.strip()}' for line in
-                 browser_log.read_text(encoding='utf-8', errors='replace').splitlines()
-                 if CONSOLE_LINE.search(line)]
-    problems += [f'page requested {url} from the network' for url in _page_requests(netlog)]
+    problems += _browser_problems(browser_log, netlog)
     print(f'{dom.name}: title and {len(headings)} headings of {source} checked, linked from the index')
     return problems
 

@@ -300,7 +300,7 @@ class Planner:
         if cfg.dest_exists:
             first = self._dir_attrs(None, '.', cfg.dest_real, None)
         else:
-            first = [Decision(MKDIR, None, '.', mode=self._dir_mode(), is_dir=True)]
+            first = [Decision(MKDIR, None, '.', mode=dir_mode(self.cfg), is_dir=True)]
         layers = [_Layer(path, real, cfg.within.contains(real)) for path, real in cfg.sources]
         return first + [('', layers, cfg.dest_exists, ())]
 
@@ -945,7 +945,7 @@ class Planner:
             return
         if de is not None:
             yield Decision(REMOVE, parent, name, detail='replaced by a directory', repair=True)
-        yield Decision(MKDIR, parent, name, mode=self._dir_mode(), is_dir=True)
+        yield Decision(MKDIR, parent, name, mode=dir_mode(self.cfg), is_dir=True)
         yield (child, layers, False)
 
     def _dir_attrs(self, parent, name, path, de):
@@ -955,7 +955,7 @@ class Planner:
         hand, would otherwise leave the directory wrong on every later run.
         """
         cfg = self.cfg
-        mode = self._dir_mode()
+        mode = dir_mode(self.cfg)
         if mode is None and cfg.uid is None and cfg.gid is None:
             return []
         st = _named_stat(de, path) if de is not None else os.lstat(path)
@@ -964,9 +964,6 @@ class Planner:
             return []
         return [Decision(UPDATE, parent, name, expect=(st.st_dev, st.st_ino), mode=mode, inplace=True, is_dir=True,
                          detail=what)]
-
-    def _dir_mode(self):
-        return dir_mode(self.cfg)
 
     def _instead_of_dir(self, parent, name, decision):
         """A directory where a file or link must go: its removals then `decision`, or a conflict.

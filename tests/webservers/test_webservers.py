@@ -140,15 +140,7 @@ def _logs(workdir):
     return '; '.join(found)
 
 
-@contextlib.contextmanager
-def nginx(root, setting):
-    if not os.path.exists(NGINX):
-        pytest.skip('nginx is not installed (scripts/webservers.sh installs nginx-light)')
-    work = tempfile.mkdtemp(prefix='cdn-origin-nginx-')
-    port = _free_port()
-    conf = os.path.join(work, 'nginx.conf')
-    with open(conf, 'w') as f:
-        f.write('''daemon off;
+NGINX_CONF = '''daemon off;
 master_process on;
 worker_processes 1;
 user %(user)s;
@@ -168,25 +160,9 @@ http {
         disable_symlinks %(setting)s;
     }
 }
-''' % dict(user=SERVER_USER, work=work, port=port, root=root, setting=setting))
-    try:
-        with _serving([NGINX, '-c', conf, '-p', work], port, work):
-            yield port
-    finally:
-        shutil.rmtree(work)
+'''
 
-
-@contextlib.contextmanager
-def apache(root, options):
-    if not os.path.exists(APACHE):
-        pytest.skip('apache2 is not installed (scripts/webservers.sh installs it)')
-    work = tempfile.mkdtemp(prefix='cdn-origin-apache-')
-    port = _free_port()
-    conf = os.path.join(work, 'apache2.conf')
-    modules = ''.join('LoadModule %s_module %s/mod_%s.so\n' % (name, APACHE_MODULES, name)
-                      for name in ('mpm_event', 'authz_core', 'mime'))
-    with open(conf, 'w') as f:
-        f.write('''ServerRoot "%(work)s"
+APACHE_CONF = '''ServerRoot "%(work)s"
 DefaultRuntimeDir "%(work)s"
 PidFile "%(work)s/apache2.pid"
 ErrorLog "%(work)s/error.log"
@@ -207,12 +183,37 @@ DocumentRoot "%(root)s"
     AllowOverride None
     Require all granted
 </Directory>
-''' % dict(work=work, port=port, modules=modules, user=SERVER_USER, root=root, options=options))
+'''
+APACHE_LOADS = ''.join('LoadModule %s_module %s/mod_%s.so\n' % (name, APACHE_MODULES, name)
+                       for name in ('mpm_event', 'authz_core', 'mime'))
+
+
+@contextlib.contextmanager
+def _server(binary, conf_template, argv, **values):
+    """`binary` in the foreground with `conf_template` (filled with `values`, its work directory, a free
+    port and the server user) as its configuration in a fresh directory; yields the port."""
+    name = os.path.basename(binary)
+    if not os.path.exists(binary):
+        pytest.skip('%s is not installed (scripts/webservers.sh installs it)' % name)
+    work = tempfile.mkdtemp(prefix='cdn-origin-%s-' % name)
+    port = _free_port()
+    conf = os.path.join(work, name + '.conf')
+    with open(conf, 'w') as f:
+        f.write(conf_template % dict(values, work=work, port=port, user=SERVER_USER))
     try:
-        with _serving([APACHE, '-f', conf, '-DFOREGROUND'], port, work):
+        with _serving([binary] + argv(conf, work), port, work):
             yield port
     finally:
         shutil.rmtree(work)
+
+
+def nginx(root, setting):
+    return _server(NGINX, NGINX_CONF, lambda conf, work: ['-c', conf, '-p', work], root=root, setting=setting)
+
+
+def apache(root, options):
+    return _server(APACHE, APACHE_CONF, lambda conf, _work: ['-f', conf, '-DFOREGROUND'], root=root, options=options,
+                   modules=APACHE_LOADS)
 
 
 def _answers(port):
