@@ -68,7 +68,8 @@ options:
         sends a tree's prefix when its change list is truncated). Duplicates are purged once.
       - V(cloudflare) - purge by prefix (the body's C(prefixes) list), each prefix sent as host and path without
         scheme (so it covers C(http) and C(https)), 30 a call whatever O(batch_size), at most 31 path separators each
-        (every plan).
+        (every plan). Cloudflare rate-limits these calls per account, more tightly than URL purges (a Free plan 5 a
+        minute); a 429 waits for its C(Retry-After), see O(retries).
       - V(http_purge) - one O(ban_method) request (default C(BAN)) per prefix, to the prefix's path with its C(Host).
         Varnish needs the VCL of the examples to turn it into a ban; only a 2xx answer counts as purged, so the edge
         must answer the C(BAN) itself, never pass it to an origin that answers 2xx to any method. Traffic Server
