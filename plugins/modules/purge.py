@@ -103,7 +103,8 @@ options:
         such a list (or a symlink, or an entry that cannot be sent, such as webhook paths for another provider) fails
         the task naming the path, before anything is sent, since it may be the only record of a failed purge.
       - Runs sharing the file at once (the hosts of a play purging from the controller) each rewrite it under a lock
-        from what it holds then, so none loses another's entries.
+        on its directory from what it holds then, so none loses another's entries; a temporary file left beside it
+        by a run that was killed is removed by the next update.
       - Check mode reads it, includes its entries in RV(would_send), and writes nothing.
     type: path
     version_added: 0.2.0

@@ -187,6 +187,15 @@ def test_an_update_keeps_what_another_run_added_meanwhile(tmp_path):
     assert os.listdir(str(tmp_path)) == ['p.json']
 
 
+def test_a_temporary_file_left_by_a_run_that_died_is_removed(tmp_path):
+    pending = Pending(str(tmp_path / 'p.json'))
+    stale = tmp_path / '.p.json.k3j2_x.tmp'
+    stale.write_text('{"format": "cdn.origin.purge.pending/1", "urls": ["https://a.example/ha')
+    (tmp_path / 'other.tmp').write_text('not ours')
+    assert pending.update([], [('urls', 'https://a.example/1')]) == 1
+    assert sorted(os.listdir(str(tmp_path))) == ['other.tmp', 'p.json']
+
+
 def _fail_one(path, n, barrier):
     barrier.wait(5)
     Pending(path).update([], [('urls', 'https://a.example/%02d' % n)])
