@@ -346,7 +346,10 @@ def _role_sources():
 
 
 def test_tasks_use_exactly_the_documented_tree_keys():
-    assert set(re.findall(r'\bmirror_tree\.([a-z_]+)', _role_sources())) == set(_tree_spec())
+    # the purge filters read a tree's keys from the mirror_tree each result carries
+    in_filters = re.findall(r"get\('mirror_tree'\) or \{\}\)\.get\('([a-z_]+)'", _read('plugins', 'filter', 'purge.py'))
+    assert in_filters
+    assert set(re.findall(r'\bmirror_tree\.([a-z_]+)', _role_sources())) | set(in_filters) == set(_tree_spec())
 
 
 def _module_task():
@@ -425,8 +428,12 @@ def test_role_readme_variable_table_has_every_other_variable_and_its_default():
 
 
 def test_role_readme_names_only_real_variables():
-    registered = set(re.findall(r'^\s*register: (mirror_\w+)', _read('roles/mirror/tasks/main.yml'), re.M))
-    known = set(_role_defaults()) | registered | {'mirror_tree'}
+    tasks = _read('roles/mirror/tasks/main.yml')
+    registered = set(re.findall(r'^\s*register: (mirror_\w+)', tasks, re.M))
+    published = set(name for task in _yaml('roles/mirror/tasks/main.yml') for inner in task.get('block', []) + task.get('always', [])
+                    for name in inner.get('ansible.builtin.set_fact', {}))
+    assert published
+    known = set(_role_defaults()) | registered | published | {'mirror_tree'}
     text = _read('roles/mirror/README.md')
     # the names the README gives as mistakes the role warns about
     typos = set(re.findall(r'`(mirror_\w+)`', text[text.index('A `mirror_*` variable the role does not know'):].split('\n\n')[0]))
@@ -457,8 +464,9 @@ def test_role_readme_result_keys_are_returned(tmp_path):
 def test_role_readme_purge_body_is_what_the_role_sends():
     body = re.search(r'```http\n.*?\n\n(\{.*?\n\})\n```', _read('roles/mirror/README.md'), re.S)
     assert body, 'no JSON purge request in the role README'
-    task = _yaml('roles/mirror/tasks/purge.yml')[0]['ansible.builtin.uri']
-    assert sorted(json.loads(body.group(1))) == sorted(task['body'])
+    sent = purge(provider='webhook', check_mode=True, endpoint='https://purge.example/', paths=['/a'],
+                 webhook_host='origin-a', webhook_dest='/var/www/site')['would_send'][0]['body']['json']
+    assert list(json.loads(body.group(1))) == list(sent)
 
 
 # -- the purge module ----------------------------------------------------------------
