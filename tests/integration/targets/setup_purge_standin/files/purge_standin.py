@@ -305,10 +305,13 @@ class StandIn:
     def control(self, body):
         """A test's order through CONTROL_PATH: {"status", "times"} answers the next requests with that status."""
         order = _json(body)
-        if not isinstance(order, dict) or not isinstance(order.get('status'), int) or not isinstance(order.get('times', 1), int):
+        try:
+            # numbers may come as strings: ansible-core before 2.19 templates them so in a uri body
+            status, times = int(order['status']), int(order.get('times', 1))
+        except (TypeError, KeyError, ValueError, AttributeError):
             return 400, {}, {'error': 'expected {"status": int, "times": int}'}
         with self.lock:
-            self.answer_first(order['status'], order.get('times', 1))
+            self.answer_first(status, times)
         return 200, {}, {'queued': len(self.script)}
 
     @property
