@@ -39,9 +39,18 @@ def _results(value):
 
 
 def tree_root(base_url, result, default_prefix):
-    """base_url + the tree's purge_prefix: what every path of the tree is appended to."""
+    """base_url + the tree's purge_prefix: what every path of the tree is appended to.
+
+    With a base URL the two are joined by exactly one slash and the root ends in one, so that
+    https://www.example.com and /site, or https://www.example.com/ and /site/, give https://www.example.com/site/
+    (never https://www.example.comsite or ...com//site/). Without one, the prefix is used as given: the webhook
+    body has always carried purge_prefix + path.
+    """
     prefix = (result.get('mirror_tree') or {}).get('purge_prefix')
-    return (base_url or '') + ((default_prefix if prefix is None else prefix) or '')
+    prefix = (default_prefix if prefix is None else prefix) or ''
+    if not base_url:
+        return prefix
+    return directory_url(base_url.rstrip('/') + '/' + prefix.lstrip('/'))
 
 
 def directory_url(root):
