@@ -1,0 +1,208 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, cdn.origin maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Issue 14: a real origin-pull edge in front of the mirror, purged by the role.
+
+Varnish 7 and Apache Traffic Server 9 from Debian's packages pull from an
+nginx serving the mirror, all on 127.0.0.1 (ports 18000-18999), each started
+by path with its own configuration and stopped by its pid (server_support).
+Through ansible-playbook and the role (provider http_purge, the edge as
+endpoint): v1 is converged and every URL fetched twice through the edge (the
+second a hit, by the edge's own header), one URL not published yet is fetched
+so that the edge caches its 404; v2 is deployed (updates, additions including
+that URL, removals, an original edited in place under `within`, found through
+the tree's state_file as a refresh) and the role purges what changed. Every
+URL then answers exactly v2's bytes (404 for the removed), the cached 404 the
+new file, and every URL v2 left alone is still a hit: the purge was exact, not
+a flush.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import re
+import shutil
+import tempfile
+
+import pytest
+
+from server_support import nginx, request, traffic_server, varnish
+
+PORTS = range(18000, 19000)
+HOST = 'www.example.test'
+BASE_URL = 'http://%s/' % HOST
+# the trusted originals (within) and the build (src): a file of src is copied, a link into htdocs symlinked
+V1 = {
+    'htdocs': {
+        'img/a.png': b'A1' * 500,
+        'img/b.png': b'B' * 2000,
+        'fonts/f.woff': b'F' * 300,
+    },
+    'src': {
+        'index.html': b'<h1>v1</h1>\n',
+        'css/site.css': b'body{}\n',
+        'js/old.js': b'old()\n',
+        'docs/index.html': b'<p>docs v1</p>\n',
+        'about/index.html': b'<p>about</p>\n',
+    },
+}
+LINKED = ('img/a.png', 'img/b.png', 'fonts/f.woff')
+# not in v1: fetched before v2 so that its 404 is cached
+LATER = 'later.html'
+# not in v1 either, and never fetched before v2
+V2_SRC = {
+    'index.html': b'<h1>v2</h1>\n',
+    'docs/index.html': b'<p>docs v2</p>\n',
+    LATER: b'<p>published later</p>\n',
+    'js/new.js': b'new()\n',
+}
+REMOVED = ('js/old.js',)
+# appended to its original under within: the link in dest stays the same, what it serves does not
+EDITED = 'img/a.png'
+# served by nginx's index, purged by the role when their index.html changed (mirror_purge_index_files)
+DIRECTORIES = ('', 'docs/', 'about/')
+
+PLAYBOOK = '''
+- name: Deploy a version of the site and purge the edge
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+    mirror_state_dir: %(state)s
+    mirror_default_prune: true
+    mirror_trees:
+      - {src: %(src)s, dest: %(dest)s, within: [%(htdocs)s], state_file: always}
+    mirror_purge_provider: http_purge
+    mirror_purge_endpoint: http://127.0.0.1:%(edge)d
+    mirror_purge_base_url: %(base_url)s
+  roles:
+    - cdn.origin.mirror
+  post_tasks:
+    - name: Tell the test what the role purged
+      ansible.builtin.copy:
+        content: "{{ {'changes': mirror_results.results | map(attribute='changes') | list,
+                      'purged': mirror_purge_urls | default(none)} | to_json }}"
+        dest: %(report)s
+        mode: "0644"
+'''
+
+
+def _varnish_hit(headers):
+    return headers.get('x-cache') == 'HIT'
+
+
+# Traffic Server's Via (insert_response_via_str 2): [cH...] a fresh hit, [cR...] a fresh hit in RAM
+ATS_LOOKUP = re.compile(r'\[c([A-Z ])')
+
+
+def _ats_hit(headers):
+    match = ATS_LOOKUP.search(headers.get('via', ''))
+    assert match, 'no cache verdict in Via: %r' % headers
+    return match.group(1) in 'HR'
+
+
+EDGES = {
+    'varnish': (lambda origin: varnish(origin, ports=PORTS), _varnish_hit),
+    'traffic_server': (lambda origin: traffic_server(origin, HOST, ports=PORTS), _ats_hit),
+}
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason='the edges run as root (Varnish and nginx drop to their own users)')
+
+
+def _write(path, data, mode='wb'):
+    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+    with open(path, mode) as f:
+        f.write(data)
+    os.chmod(path, 0o644)
+
+
+@pytest.fixture
+def site():
+    """v1 in top/src and top/htdocs; world-traversable, as nginx's worker (www-data) reads the mirror."""
+    top = tempfile.mkdtemp(prefix='cdn-origin-edge-')
+    os.chmod(top, 0o755)
+    try:
+        for base, files in V1.items():
+            for rel, data in files.items():
+                _write(os.path.join(top, base, rel), data)
+        for rel in LINKED:
+            os.makedirs(os.path.dirname(os.path.join(top, 'src', rel)), exist_ok=True)
+            os.symlink(os.path.join(top, 'htdocs', rel), os.path.join(top, 'src', rel))
+        yield top
+    finally:
+        shutil.rmtree(top)
+
+
+def _to_v2(top):
+    for rel, data in V2_SRC.items():
+        _write(os.path.join(top, 'src', rel), data)
+    for rel in REMOVED:
+        os.unlink(os.path.join(top, 'src', rel))
+    _write(os.path.join(top, 'htdocs', EDITED), b'edited in place\n', mode='ab')
+
+
+def _served(top):
+    """URL path -> the bytes the site serves there (None: 404), from what src and its links hold now."""
+    served = {}
+    for rel in [rel for files in V1.values() for rel in files] + list(V2_SRC):
+        path = os.path.join(top, 'src', rel)
+        if os.path.exists(path):
+            with open(path, 'rb') as f:
+                served[rel] = f.read()
+        else:
+            served[rel] = None
+    for rel in DIRECTORIES:
+        served[rel] = served[rel + 'index.html']
+    return served
+
+
+def _deploy(top, edge_port, ansible_playbook):
+    report = os.path.join(top, 'report.json')
+    playbook = os.path.join(top, 'deploy.yml')
+    with open(playbook, 'w') as f:
+        f.write(PLAYBOOK % dict(state=os.path.join(top, 'state'), src=os.path.join(top, 'src'), dest=os.path.join(top, 'dest'),
+                                htdocs=os.path.join(top, 'htdocs'), edge=edge_port, base_url=BASE_URL, report=report))
+    run = ansible_playbook(playbook)
+    assert run.returncode == 0, run.stdout.decode(errors='replace')[-4000:]
+    with open(report) as f:
+        return json.load(f)
+
+
+def _fetch(port, hit, rel):
+    """(status, body or None for a 404, hit) of GET /rel through the edge, as a browser asks for the site."""
+    status, headers, body = request(port, rel, headers={'Host': HOST})
+    assert status in (200, 404), (rel, status, headers)
+    return status, body if status == 200 else None, hit(headers)
+
+
+@pytest.mark.parametrize('edge', sorted(EDGES))
+def test_the_role_purges_exactly_what_changed_at_a_real_edge(site, edge, ansible_playbook):
+    start_edge, hit = EDGES[edge]
+    with nginx(os.path.join(site, 'dest'), 'off', ports=PORTS) as origin, start_edge(origin) as port:
+        _deploy(site, port, ansible_playbook)
+        v1 = _served(site)
+        assert v1[LATER] is None
+        fetched_before = sorted(rel for rel, data in v1.items() if data is not None or rel == LATER)
+        for rel in fetched_before:
+            data = v1[rel]
+            status, body, _hit = _fetch(port, hit, rel)
+            assert (status, body) == ((200, data) if data is not None else (404, None)), rel
+            assert _fetch(port, hit, rel) == (status, body, True), '%s: the second fetch was not a hit at %s' % (rel, edge)
+
+        _to_v2(site)
+        second = _deploy(site, port, ansible_playbook)
+        v2 = _served(site)
+        actions = dict((change['path'], change['action']) for change in second['changes'][0])
+        assert actions[EDITED] == 'refresh', actions
+        changed = set(rel for rel in v2 if v1.get(rel) != v2[rel])
+        assert changed == set(V2_SRC) | set(REMOVED) | {EDITED, '', 'docs/'}, changed
+        assert second['purged'] is None or sorted(second['purged']) == sorted(BASE_URL + rel for rel in changed), second
+        fetched = dict((rel, _fetch(port, hit, rel)) for rel in sorted(v2))
+        expected = dict((rel, ((200, data) if data is not None else (404, None), rel in fetched_before and rel not in changed))
+                        for rel, data in v2.items())
+        assert dict((rel, ((status, body), was_hit)) for rel, (status, body, was_hit) in fetched.items()) == expected, (
+            'first of each (served, hit) after v2 at %s; the role purged %s' % (edge, second['purged']))
