@@ -34,7 +34,7 @@ bench-quick: venv
 
 bench: venv
 	scripts/bench.sh full
-	.venv/bin/python bench/purge_bench.py
+	scripts/purge_bench.sh
 
 clean:
 	rm -rf .tmp tests/output docs/build .pytest_cache .hypothesis

@@ -32,6 +32,8 @@ SERVER_USER = 'www-data'
 READY_TRIES = 400
 READY_PAUSE = 0.025
 LOGS = ('console.log', 'error.log')
+# the edges' ports (tests and the purge bench): a range of their own, apart from other suites' listeners
+EDGE_PORTS = range(18000, 19000)
 
 
 def free_port(ports=None):

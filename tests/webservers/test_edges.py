@@ -29,9 +29,8 @@ import tempfile
 
 import pytest
 
-from server_support import nginx, request, traffic_server, varnish
+from server_support import EDGE_PORTS as PORTS, nginx, request, traffic_server, varnish
 
-PORTS = range(18000, 19000)
 HOST = 'www.example.test'
 BASE_URL = 'http://%s/' % HOST
 # the trusted originals (within) and the build (src): a file of src is copied, a link into htdocs symlinked
@@ -109,6 +108,9 @@ EDGES = {
     'varnish': (lambda origin: varnish(origin, ports=PORTS), _varnish_hit),
     'traffic_server': (lambda origin: traffic_server(origin, HOST, ports=PORTS), _ats_hit),
 }
+# what each edge answers a purge from an address its ACL (VCL acl purgers, ip_allow.yaml) does not list
+REFUSED = {'varnish': {'PURGE': 405, 'BAN': 405}, 'traffic_server': {'PURGE': 403}}
+OUTSIDER = '127.0.0.2'
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason='the edges run as root (Varnish and nginx drop to their own users)')
 
@@ -206,3 +208,16 @@ def test_the_role_purges_exactly_what_changed_at_a_real_edge(site, edge, ansible
                         for rel, data in v2.items())
         assert dict((rel, ((status, body), was_hit)) for rel, (status, body, was_hit) in fetched.items()) == expected, (
             'first of each (served, hit) after v2 at %s; the role purged %s' % (edge, second['purged']))
+
+
+@pytest.mark.parametrize('edge', sorted(EDGES))
+def test_a_purge_from_outside_the_acl_is_refused_and_purges_nothing(site, edge):
+    start_edge, hit = EDGES[edge]
+    src = os.path.join(site, 'src')
+    with nginx(src, 'off', ports=PORTS) as origin, start_edge(origin) as port:
+        assert _fetch(port, hit, 'index.html') == (200, V1['src']['index.html'], False)
+        for method, status in sorted(REFUSED[edge].items()):
+            assert request(port, 'index.html', method=method, headers={'Host': HOST}, source=OUTSIDER)[0] == status, method
+            assert _fetch(port, hit, 'index.html') == (200, V1['src']['index.html'], True), method
+        assert request(port, 'index.html', method='PURGE', headers={'Host': HOST})[0] == 200
+        assert _fetch(port, hit, 'index.html') == (200, V1['src']['index.html'], False)
