@@ -94,14 +94,15 @@ def _varnish_hit(headers):
     return headers.get('x-cache') == 'HIT'
 
 
-# Traffic Server's Via (insert_response_via_str 2): [cH...] a fresh hit, [cR...] a fresh hit in RAM
+# Traffic Server's Via (insert_response_via_str 2): [cH...] a fresh hit, [cR...] a fresh hit in RAM, [cW...] a
+# read-while-writer hit (served from the object still being written, without going to the origin)
 ATS_LOOKUP = re.compile(r'\[c([A-Z ])')
 
 
 def _ats_hit(headers):
     match = ATS_LOOKUP.search(headers.get('via', ''))
     assert match, 'no cache verdict in Via: %r' % headers
-    return match.group(1) in 'HR'
+    return match.group(1) in 'HRW'
 
 
 EDGES = {
