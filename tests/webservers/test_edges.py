@@ -14,7 +14,10 @@ that URL, removals, an original edited in place under `within`, found through
 the tree's state_file as a refresh) and the role purges what changed. Every
 URL then answers exactly v2's bytes (404 for the removed), the cached 404 the
 new file, and every URL v2 left alone is still a hit: the purge was exact, not
-a flush.
+a flush. A prefix sent through the role's sender is a BAN that Varnish's VCL
+applies to exactly the paths under it; Traffic Server has no ban, and the
+prefix fails there, naming why. A PURGE or BAN from outside the edge's ACL is
+refused and purges nothing.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -28,6 +31,8 @@ import shutil
 import tempfile
 
 import pytest
+
+from ansible_collections.cdn.origin.plugins.module_utils.purge import purge
 
 from server_support import EDGE_PORTS as PORTS, nginx, request, traffic_server, varnish
 
@@ -113,6 +118,31 @@ EDGES = {
 REFUSED = {'varnish': {'PURGE': 405, 'BAN': 405}, 'traffic_server': {'PURGE': 403}}
 OUTSIDER = '127.0.0.2'
 
+# The role's sender (tasks_from send_purge.yml, as a fleet purge uses it) with prefixes only: a cut change list's
+# fallback. One prefix has a regex character: Varnish's ban must take it as written.
+PREFIX_PLAYBOOK = '''
+- name: Purge prefixes through the role's sender
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+  tasks:
+    - name: Send the prefixes
+      ansible.builtin.include_role:
+        name: cdn.origin.mirror
+        tasks_from: send_purge.yml
+      vars:
+        mirror_purge_provider: http_purge
+        mirror_purge_endpoint: http://127.0.0.1:%(edge)d
+        mirror_purge_send_urls: []
+        mirror_purge_send_prefixes: %(prefixes)s
+'''
+BANNED = ('img/', 'v1.0/')
+# beside the banned prefixes: what a prefix matched as a regular expression (v1.0 ~ v1x0) or without its
+# trailing slash (img ~ imgs) would take too
+PREFIX_FILES = {'v1.0/app.js': b'app 1.0\n', 'v1x0/app.js': b'app 1x0\n', 'imgs/c.png': b'C' * 100}
+
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason='the edges run as root (Varnish and nginx drop to their own users)')
 
 
@@ -163,14 +193,18 @@ def _served(top):
     return served
 
 
-def _deploy(top, edge_port, ansible_playbook):
-    report = os.path.join(top, 'report.json')
-    playbook = os.path.join(top, 'deploy.yml')
+def _play(top, ansible_playbook, template, **values):
+    playbook = os.path.join(top, 'play.yml')
     with open(playbook, 'w') as f:
-        f.write(PLAYBOOK % dict(state=os.path.join(top, 'state'), src=os.path.join(top, 'src'), dest=os.path.join(top, 'dest'),
-                                htdocs=os.path.join(top, 'htdocs'), edge=edge_port, base_url=BASE_URL, report=report))
+        f.write(template % values)
     run = ansible_playbook(playbook)
     assert run.returncode == 0, run.stdout.decode(errors='replace')[-4000:]
+
+
+def _deploy(top, edge_port, ansible_playbook):
+    report = os.path.join(top, 'report.json')
+    _play(top, ansible_playbook, PLAYBOOK, state=os.path.join(top, 'state'), src=os.path.join(top, 'src'),
+          dest=os.path.join(top, 'dest'), htdocs=os.path.join(top, 'htdocs'), edge=edge_port, base_url=BASE_URL, report=report)
     with open(report) as f:
         return json.load(f)
 
@@ -222,3 +256,31 @@ def test_a_purge_from_outside_the_acl_is_refused_and_purges_nothing(site, edge):
             assert _fetch(port, hit, 'index.html') == (200, V1['src']['index.html'], True), method
         assert request(port, 'index.html', method='PURGE', headers={'Host': HOST})[0] == 200
         assert _fetch(port, hit, 'index.html') == (200, V1['src']['index.html'], False)
+
+
+def test_the_role_bans_prefixes_at_varnish_and_nothing_else(site, ansible_playbook):
+    for rel, data in PREFIX_FILES.items():
+        _write(os.path.join(site, 'src', rel), data)
+    with nginx(os.path.join(site, 'dest'), 'off', ports=PORTS) as origin, varnish(origin, ports=PORTS) as port:
+        _deploy(site, port, ansible_playbook)
+        served = dict((rel, data) for rel, data in _served(site).items() if data is not None)
+        served.update(PREFIX_FILES)
+        for rel in sorted(served):
+            _fetch(port, _varnish_hit, rel)
+            assert _fetch(port, _varnish_hit, rel) == (200, served[rel], True), rel
+        _play(site, ansible_playbook, PREFIX_PLAYBOOK, edge=port, prefixes=json.dumps([BASE_URL + prefix for prefix in BANNED]))
+        banned = set(rel for rel in served if rel.startswith(BANNED))
+        assert banned == {'img/a.png', 'img/b.png', 'v1.0/app.js'}
+        assert dict((rel, _fetch(port, _varnish_hit, rel)) for rel in served) == dict(
+            (rel, (200, data, rel not in banned)) for rel, data in served.items())
+
+
+def test_a_prefix_fails_at_traffic_server_which_has_no_ban(site):
+    with nginx(os.path.join(site, 'src'), 'off', ports=PORTS) as origin, traffic_server(origin, HOST, ports=PORTS) as port:
+        _fetch(port, _ats_hit, 'img/a.png')
+        assert _fetch(port, _ats_hit, 'img/a.png')[2]
+        result = purge('http_purge', endpoint='http://127.0.0.1:%d' % port, prefixes=[BASE_URL + 'img/'], retries=0)
+        assert result['failed'] and not result['purged_prefixes'], result
+        assert [failure['url'] for failure in result['failed_urls']] == [BASE_URL + 'img/'], result
+        assert 'no ban' in result['failed_urls'][0]['msg'], result
+        assert _fetch(port, _ats_hit, 'img/a.png') == (200, V1['htdocs']['img/a.png'], True)
