@@ -172,7 +172,7 @@ def nginx(root, setting, ports=None):
 
 
 VARNISHD = shutil.which('varnishd') or '/usr/sbin/varnishd'
-# The VCL a user puts in front of the mirror (the role README's "Varnish" recipe): 200 and 404 cached (a 404
+# The VCL a user puts in front of the mirror: 200 and 404 cached (a 404
 # for 120 s: long enough for a page published later to be served stale, had the role not purged it), PURGE
 # and BAN accepted from the purgers ACL only (405 otherwise), X-Cache from obj.hits. BAN /prefix drops every
 # object of that Host whose path starts with it: the path's regex characters are escaped, so a prefix
@@ -254,9 +254,10 @@ runtimedir: %(work)s/ats/run
 logdir: %(work)s/ats/log
 cachedir: %(work)s/ats/cache
 '''
-# records.config in full (Debian's restates defaults): the reverse proxy, run as root, objects
+# records.config of its own, built-in defaults but for: the port, the reverse proxy, run as root, objects
 # without Cache-Control cached (nginx sends Last-Modified only), 404 cached for 120 s (negative caching is
-# off by default), and the Via header with the cache's verdict ([cH..] or [cR..] for a hit).
+# off by default), the Via header with the cache's verdict ([cH..], [cR..], [cW..] for a hit), and no
+# traffic_crashlog helper (as root it writes a "crash log" at start-up and outlives the server).
 ATS_RECORDS = '''CONFIG proxy.config.http.server_ports STRING %(port)d
 CONFIG proxy.config.admin.user_id STRING #-1
 CONFIG proxy.config.reverse_proxy.enabled INT 1
