@@ -270,6 +270,7 @@ def _plan(cfg, taken):
     targets = [value for (prefix, value) in kinds if not prefix]
     prefixes = [value for (prefix, value) in kinds if prefix]
     try:
+        # nothing to send needs no request (webhook's batch_size 0 would cut an empty list into slices of 0)
         requests = cfg.impl.build(cfg, targets) if targets else []
         requests += cfg.impl.build_prefixes(cfg, prefixes) if prefixes else []
     except ValueError as e:

@@ -70,7 +70,8 @@ options:
         scheme (so it covers C(http) and C(https)), 30 a call whatever O(batch_size), at most 31 path separators each
         (every plan).
       - V(http_purge) - one O(ban_method) request (default C(BAN)) per prefix, to the prefix's path with its C(Host).
-        Varnish needs the VCL of the examples to turn it into a ban; only a 2xx answer counts as purged. Traffic Server
+        Varnish needs the VCL of the examples to turn it into a ban; only a 2xx answer counts as purged, so the edge
+        must answer the C(BAN) itself, never pass it to an origin that answers 2xx to any method. Traffic Server
         and Squid have no prefix purge over HTTP (a C(BAN) fails there); purge every URL instead, from a complete
         list (C(changes_limit=0) of C(cdn.origin.symlink_or_copy)).
       - V(nginx_cache_purge) - one C(GET <endpoint>/purge<prefix path>*), the partial-key form of the

@@ -197,6 +197,12 @@ def test_webhook_batch_size_0_sends_one_request(standin):
     assert [json.loads(r['body'])['complete'] for r in stand.received] == [False] and result['requests'] == 1
 
 
+def test_webhook_batch_size_0_with_nothing_to_purge_sends_nothing(standin):
+    stand = standin('webhook')
+    result = purge('webhook', paths=[], endpoint=stand.url, batch_size=0, **FAST)
+    assert result['requests'] == 0 and not result['changed'] and stand.received == []
+
+
 def test_webhook_status_code_says_what_accepted_means(standin):
     stand = standin('webhook')
     result = purge('webhook', paths=['/a'], endpoint=stand.url, status_code=[202], **FAST)
