@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Create .venv with the pinned tools. "demo" installs ansible-core only,
 # "test" everything the checks need. Re-running is cheap: pip skips what is there.
+# "nox" makes .tmp/venv-nox with nox and antsibull-nox alone (their pydantic and
+# friends stay out of the test venv; each nox session builds a venv of its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kind=${1:-test}
@@ -10,11 +12,13 @@ if [ -z "$py" ]; then
     if command -v "$cand" >/dev/null 2>&1; then py=$cand; break; fi
   done
 fi
-if [ ! -x .venv/bin/python ]; then
-  "$py" -m venv .venv
+venv=.venv
+if [ "$kind" = nox ]; then venv=.tmp/venv-nox; fi
+if [ ! -x "$venv/bin/python" ]; then
+  "$py" -m venv "$venv"
 fi
-stamp=.venv/.installed-$kind
+stamp=$venv/.installed-$kind
 if [ ! -f "$stamp" ] || [ "requirements/$kind.txt" -nt "$stamp" ] || [ requirements/demo.txt -nt "$stamp" ]; then
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r "requirements/$kind.txt"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "requirements/$kind.txt"
   touch "$stamp"
 fi

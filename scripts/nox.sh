@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The antsibull-nox sessions (noxfile.py, configured in antsibull-nox.toml):
+#   docs-check          antsibull-docs lint-collection-docs
+#   license-check       reuse lint (REUSE.toml, LICENSES/)
+#   extra-checks        unwanted files, trailing whitespace, unwanted characters, action groups
+#   build-import-check  ansible-galaxy collection build + galaxy-importer on the tarball
+#   yamllint            yamllint on the YAML files and the plugins' YAML documentation
+#   antsibull-nox-config  antsibull-nox.toml against its schema
+# Usage: scripts/nox.sh SESSION... (no argument: every default session).
+# nox and antsibull-nox come from requirements/nox.txt (scripts/venv.sh nox), each
+# session's tools from PyPI into .tmp/nox/SESSION, kept between runs. No collection
+# is fetched from Galaxy or git: the collection depends on none (galaxy.yml).
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+"$ROOT/scripts/venv.sh" nox
+cd "$ROOT"
+export ANTSIBULL_NOX_INSTALL_COLLECTIONS=never
+sessions=()
+for session in "$@"; do sessions+=(-e "$session"); done
+say "nox ${*:-(default sessions)}"
+"$TMP/venv-nox/bin/nox" --envdir "$TMP/nox" --reuse-venv yes "${sessions[@]}"
