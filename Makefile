@@ -5,12 +5,14 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 .PHONY: help demo test venv units pytest sanity integration matrix lint changelog \
-        build docs adversarial webservers fuzz molecule bench bench-quick clean
+        build docs adversarial coverage webservers fuzz molecule bench bench-quick clean \
+        nox ee
 
 help:
 	@echo "make demo   - mirror an example tree on localhost with ansible-playbook"
 	@echo "make test   - every check CI runs (what .ci/run calls)"
-	@echo "single steps: units pytest sanity integration matrix lint changelog build docs adversarial webservers molecule bench-quick"
+	@echo "single steps: units pytest sanity integration matrix lint changelog build ee docs adversarial coverage webservers molecule bench-quick"
+	@echo "make nox    - every antsibull-nox session (one: scripts/nox.sh SESSION)"
 	@echo "longer runs:  bench (full benchmark) fuzz (long property-based run)"
 
 venv:
@@ -23,8 +25,19 @@ demo:
 test:
 	scripts/test.sh
 
-pytest units sanity integration matrix lint changelog build docs adversarial webservers molecule: venv
+pytest units sanity integration matrix changelog docs adversarial coverage ee webservers molecule: venv
 	scripts/$@.sh
+
+nox:
+	scripts/nox.sh
+
+lint:
+	scripts/nox.sh ansible-lint yamllint antsibull-nox-config extra-checks license-check docs-check
+
+# build + galaxy-importer, then the installed artifact's integration run
+build: venv
+	scripts/nox.sh build-import-check
+	scripts/artifact.sh
 
 fuzz: venv
 	FUZZ=long scripts/adversarial.sh
@@ -37,4 +50,4 @@ bench: venv
 	.venv/bin/python bench/purge_bench.py
 
 clean:
-	rm -rf .tmp tests/output docs/build .pytest_cache .hypothesis
+	rm -rf .tmp .nox tests/output docs/build .pytest_cache .hypothesis

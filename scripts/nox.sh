@@ -16,7 +16,8 @@ set -euo pipefail
 "$ROOT/scripts/venv.sh" nox
 cd "$ROOT"
 export ANTSIBULL_NOX_INSTALL_COLLECTIONS=never
+# nox takes the sessions after one -s (a second -s would replace the first list)
 sessions=()
-for session in "$@"; do sessions+=(-e "$session"); done
+if [ $# -gt 0 ]; then sessions=(-s "$@"); fi
 say "nox ${*:-(default sessions)}"
 "$TMP/venv-nox/bin/nox" --envdir "$TMP/nox" --reuse-venv yes "${sessions[@]}"

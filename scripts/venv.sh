@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Create .venv with the pinned tools. "demo" installs ansible-core only,
 # "test" everything the checks need. Re-running is cheap: pip skips what is there.
-# "nox" makes .tmp/venv-nox with nox and antsibull-nox alone (their pydantic and
-# friends stay out of the test venv; each nox session builds a venv of its own).
+# Other kinds get a venv of their own, .tmp/venv-KIND from requirements/KIND.txt,
+# keeping their dependencies out of the test venv: "nox" (nox and antsibull-nox;
+# each nox session builds a venv of its own), "ee" (ansible-builder).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kind=${1:-test}
@@ -12,8 +13,10 @@ if [ -z "$py" ]; then
     if command -v "$cand" >/dev/null 2>&1; then py=$cand; break; fi
   done
 fi
-venv=.venv
-if [ "$kind" = nox ]; then venv=.tmp/venv-nox; fi
+case $kind in
+  demo | test) venv=.venv ;;
+  *) venv=.tmp/venv-$kind ;;
+esac
 if [ ! -x "$venv/bin/python" ]; then
   "$py" -m venv "$venv"
 fi
