@@ -32,7 +32,7 @@ nox:
 	scripts/nox.sh
 
 lint:
-	scripts/nox.sh ansible-lint yamllint antsibull-nox-config extra-checks license-check docs-check
+	scripts/nox.sh ansible-lint yamllint antsibull-nox-config codeqa extra-checks license-check docs-check
 
 # build + galaxy-importer, then the installed artifact's integration run
 build: venv

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The antsibull-nox sessions (noxfile.py, configured in antsibull-nox.toml):
+#   ansible-lint        ansible-lint --offline, production profile (.ansible-lint)
 #   docs-check          antsibull-docs lint-collection-docs
 #   license-check       reuse lint (REUSE.toml, LICENSES/)
 #   extra-checks        unwanted files, trailing whitespace, unwanted characters, action groups
 #   build-import-check  ansible-galaxy collection build + galaxy-importer on the tarball
 #   yamllint            yamllint on the YAML files and the plugins' YAML documentation
+#   codeqa              flake8 on every Python file (pylint and pep8: ansible-test sanity)
 #   antsibull-nox-config  antsibull-nox.toml against its schema
 # Usage: scripts/nox.sh SESSION... (no argument: every default session).
 # nox and antsibull-nox come from requirements/nox.txt (scripts/venv.sh nox), each
@@ -16,8 +18,16 @@ set -euo pipefail
 "$ROOT/scripts/venv.sh" nox
 cd "$ROOT"
 export ANTSIBULL_NOX_INSTALL_COLLECTIONS=never
+# Session venvs are reused without installing again (-R): their packages are pinned
+# in antsibull-nox.toml, so when the pins change they are all made anew.
+pins=$(cat antsibull-nox.toml requirements/nox.txt | sha256sum)
+if [ "$(cat "$TMP/nox/.pins" 2>/dev/null)" != "$pins" ]; then
+  rm -rf "$TMP/nox"
+  mkdir -p "$TMP/nox"
+  echo "$pins" >"$TMP/nox/.pins"
+fi
 # nox takes the sessions after one -s (a second -s would replace the first list)
 sessions=()
 if [ $# -gt 0 ]; then sessions=(-s "$@"); fi
 say "nox ${*:-(default sessions)}"
-"$TMP/venv-nox/bin/nox" --envdir "$TMP/nox" --reuse-venv yes "${sessions[@]}"
+"$TMP/venv-nox/bin/nox" --envdir "$TMP/nox" -R "${sessions[@]}"

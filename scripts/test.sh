@@ -30,6 +30,7 @@ step matrix             scripts/matrix.sh
 # antsibull-nox sessions (noxfile.py, antsibull-nox.toml), one step each
 step ansible-lint       scripts/nox.sh ansible-lint
 step yamllint           scripts/nox.sh yamllint antsibull-nox-config
+step codeqa             scripts/nox.sh codeqa
 step extra-checks       scripts/nox.sh extra-checks
 step license-check      scripts/nox.sh license-check
 step docs-check         scripts/nox.sh docs-check
