@@ -59,6 +59,7 @@ context=$work/context
 cmp "$tarball" "$context/_build/collections/$name"
 grep -q -F "name: collections/$name" "$context/_build/requirements.yml" \
   || { echo "the build context's requirements.yml does not name $name" >&2; exit 1; }
+# shellcheck disable=SC2016 # the Containerfile's own words, its build argument unexpanded
 grep -q -F 'ansible-galaxy collection install $ANSIBLE_GALAXY_CLI_COLLECTION_OPTS -r requirements.yml' "$context/Containerfile" \
   || { echo "the Containerfile does not install the collection requirements" >&2; exit 1; }
 # The galaxy stage, here: the context's requirements.yml from its own directory, offline.

@@ -131,11 +131,12 @@ collection_link() {
 # none yet or a file of the tree changed since, so each step checks this tree's build.
 nox_tarball() {
   local dir=$TMP/nox/build-import-check/tmp/collection tarball
-  tarball=$(ls "$dir"/cdn-origin-*.tar.gz 2>/dev/null | head -n 1)
+  tarball=$(find "$dir" -maxdepth 1 -name 'cdn-origin-*.tar.gz' -print -quit 2>/dev/null)
+  # shellcheck disable=SC2185 # the paths to look at come from git, through -files0-from
   if [ -z "$tarball" ] || [ -n "$(cd "$ROOT" && git ls-files -z --cached --others --exclude-standard \
       | find -files0-from - -newer "$tarball" -print -quit 2>/dev/null)" ]; then
     "$ROOT/scripts/nox.sh" build-import-check >&2
-    tarball=$(ls "$dir"/cdn-origin-*.tar.gz)
+    tarball=$(find "$dir" -maxdepth 1 -name 'cdn-origin-*.tar.gz' -print -quit)
   fi
   echo "$tarball"
 }
