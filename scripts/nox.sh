@@ -19,8 +19,8 @@ set -euo pipefail
 cd "$ROOT"
 export ANTSIBULL_NOX_INSTALL_COLLECTIONS=never
 # Session venvs are reused without installing again (-R): their packages are pinned
-# in antsibull-nox.toml, so when the pins change they are all made anew.
-pins=$(cat antsibull-nox.toml requirements/nox.txt | sha256sum)
+# (name==version) in antsibull-nox.toml, so when a pin changes they are all made anew.
+pins=$(grep -h '==' antsibull-nox.toml requirements/nox.txt | sha256sum)
 if [ "$(cat "$TMP/nox/.pins" 2>/dev/null)" != "$pins" ]; then
   rm -rf "$TMP/nox"
   mkdir -p "$TMP/nox"
