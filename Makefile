@@ -5,15 +5,15 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 .PHONY: help demo test venv units pytest sanity integration matrix lint changelog \
-        build docs adversarial coverage webservers fuzz molecule bench bench-quick clean \
-        nox ee
+        build docs adversarial webservers fuzz molecule bench bench-quick clean
+.PHONY: nox ee coverage
 
 help:
 	@echo "make demo   - mirror an example tree on localhost with ansible-playbook"
 	@echo "make test   - every check CI runs (what .ci/run calls)"
-	@echo "single steps: units pytest sanity integration matrix lint changelog build ee docs adversarial coverage webservers molecule bench-quick"
-	@echo "make nox    - every antsibull-nox session (one: scripts/nox.sh SESSION)"
+	@echo "single steps: units pytest sanity integration matrix lint changelog build docs adversarial webservers molecule bench-quick"
 	@echo "longer runs:  bench (full benchmark) fuzz (long property-based run)"
+	@echo "also: ee coverage; nox (every antsibull-nox session; one: scripts/nox.sh SESSION)"
 
 venv:
 	scripts/venv.sh test
@@ -25,9 +25,10 @@ demo:
 test:
 	scripts/test.sh
 
-pytest units sanity integration matrix changelog docs adversarial coverage ee webservers molecule: venv
+pytest units sanity integration matrix changelog docs adversarial webservers molecule ee coverage: venv
 	scripts/$@.sh
 
+# the antsibull-nox sessions (scripts/nox.sh); lint: all but build-import-check
 nox:
 	scripts/nox.sh
 
@@ -50,4 +51,4 @@ bench: venv
 	.venv/bin/python bench/purge_bench.py
 
 clean:
-	rm -rf .tmp .nox tests/output docs/build .pytest_cache .hypothesis
+	rm -rf .tmp tests/output docs/build .pytest_cache .hypothesis

@@ -21,30 +21,30 @@ step() {
   fi
 }
 
-step venv               scripts/venv.sh test
-step pytest             scripts/pytest.sh
-step sanity             scripts/sanity.sh
-step units              scripts/units.sh
-step integration        scripts/integration.sh
-step matrix             scripts/matrix.sh
+step venv          scripts/venv.sh test
+step pytest        scripts/pytest.sh
+step sanity        scripts/sanity.sh
+step units         scripts/units.sh
+step integration   scripts/integration.sh
+step matrix        scripts/matrix.sh
 # antsibull-nox sessions (noxfile.py, antsibull-nox.toml), one step each
-step ansible-lint       scripts/nox.sh ansible-lint
-step yamllint           scripts/nox.sh yamllint antsibull-nox-config
-step codeqa             scripts/nox.sh codeqa
-step extra-checks       scripts/nox.sh extra-checks
-step license-check      scripts/nox.sh license-check
-step docs-check         scripts/nox.sh docs-check
+step ansible-lint  scripts/nox.sh ansible-lint
+step yamllint      scripts/nox.sh yamllint antsibull-nox-config
+step codeqa        scripts/nox.sh codeqa
+step extra-checks  scripts/nox.sh extra-checks
+step license-check scripts/nox.sh license-check
+step docs-check    scripts/nox.sh docs-check
 step build-import-check scripts/nox.sh build-import-check
-# the tarball build-import-check built, installed and run; in an execution environment's build context
-step artifact           scripts/artifact.sh
-step ee                 scripts/ee.sh
-step changelog          scripts/changelog.sh
-step docs               scripts/docs.sh
-step adversarial        scripts/adversarial.sh
-step coverage           scripts/coverage.sh
-step webservers         scripts/webservers.sh
-step molecule           scripts/molecule.sh
-step bench-quick        scripts/bench.sh quick
+# the tarball that build-import-check built: installed and run, then in an execution environment's build context
+step artifact      scripts/artifact.sh
+step ee            scripts/ee.sh
+step changelog     scripts/changelog.sh
+step docs          scripts/docs.sh
+step adversarial   scripts/adversarial.sh
+step coverage      scripts/coverage.sh
+step webservers    scripts/webservers.sh
+step molecule      scripts/molecule.sh
+step bench-quick   scripts/bench.sh quick
 
 echo
 [ ${#failed[@]} -eq 0 ] || echo "FAILED steps: ${failed[*]}"
