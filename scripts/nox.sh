@@ -30,4 +30,13 @@ fi
 sessions=()
 if [ $# -gt 0 ]; then sessions=(-s "$@"); fi
 say "nox ${*:-(default sessions)}"
-"$TMP/venv-nox/bin/nox" --envdir "$TMP/nox" -R "${sessions[@]}"
+log=$TMP/nox/output.log
+"$TMP/venv-nox/bin/nox" --envdir "$TMP/nox" -R "${sessions[@]}" 2>&1 | tee "$log"
+# antsibull-nox passes galaxy-importer's ERROR lines on as a nox warning and its
+# WARNING lines not at all; either fails here, so that no finding Galaxy would
+# show on upload goes unseen.
+if awk '/^ *Importing with galaxy-importer/ { on = 1 } on && /^ *(WARNING|ERROR): / { print; found = 1 }
+        /^ *Importer processing completed/ { on = 0 } END { exit !found }' "$log" >&2; then
+  echo "galaxy-importer reported the findings above" >&2
+  exit 1
+fi
