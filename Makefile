@@ -6,14 +6,13 @@ SHELL := /bin/bash
 
 .PHONY: help demo test venv units pytest sanity integration matrix lint changelog \
         build docs adversarial webservers fuzz molecule bench bench-quick clean
-.PHONY: nox ee coverage
 
 help:
 	@echo "make demo   - mirror an example tree on localhost with ansible-playbook"
+	@echo "make nox    - every antsibull-nox session (one: scripts/nox.sh SESSION); also make ee, make coverage"
 	@echo "make test   - every check CI runs (what .ci/run calls)"
 	@echo "single steps: units pytest sanity integration matrix lint changelog build docs adversarial webservers molecule bench-quick"
 	@echo "longer runs:  bench (full benchmark) fuzz (long property-based run)"
-	@echo "also: ee coverage; nox (every antsibull-nox session; one: scripts/nox.sh SESSION)"
 
 venv:
 	scripts/venv.sh test
@@ -28,6 +27,7 @@ test:
 pytest units sanity integration matrix changelog docs adversarial webservers molecule ee coverage: venv
 	scripts/$@.sh
 
+.PHONY: nox ee coverage
 # the antsibull-nox sessions (scripts/nox.sh); lint: all but build-import-check
 nox:
 	scripts/nox.sh
