@@ -16,12 +16,9 @@ args=(-q -p no:cacheprovider -rsxX --durations=5)
 if [ "${FUZZ:-}" = long ]; then
   args+=(--hypothesis-show-statistics)
 fi
-# appends to the unit tests' coverage data (scripts/pytest.sh runs first in make test),
-# so the figure printed last is the engine's coverage by both suites
+# appends to the unit tests' coverage data (scripts/pytest.sh runs first in make test);
+# scripts/coverage.sh reports and gates the coverage by both suites
 mkdir -p "$TMP/pytest"
 export COVERAGE_FILE=$TMP/pytest/.coverage
 say "pytest tests/adversarial (Hypothesis profile: ${FUZZ:-ci})"
 python -m pytest tests/adversarial "${args[@]}" --cov=plugins --cov-append --cov-report= "$@"
-python -m coverage report --include='*/plugins/*'
-engine=$(python -m coverage report --include='*/plugins/module_utils/*' --format=total)
-echo "coverage of the engine (plugins/module_utils), lines, unit + adversarial suites: ${engine}%"

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Documentation gate, offline:
 #  1. `ansible-doc` renders the module and the role with nothing on stderr;
-#  2. `antsibull-docs lint-collection-docs` passes, references into ansible.builtin included;
-#  3. an HTML site (antsibull-docs sphinx-init + Sphinx, warnings are errors) is built
+#  2. an HTML site (antsibull-docs sphinx-init + Sphinx, warnings are errors) is built
 #     into docs/build/html and loads nothing from outside itself;
-#  4. headless Chromium renders the module and role pages (title and every option
+#  3. headless Chromium renders the module and role pages (title and every option
 #     present) and the guides: the role README, docs/security.md and the changelog
 #     (title and every heading, linked from the index page); nothing on the browser
 #     console, no network request; a screenshot of the module page is taken.
+# `antsibull-docs lint-collection-docs` is the docs-check nox session (scripts/nox.sh).
 # Usage: scripts/docs.sh [check|screenshot]
 #   check (default, `make docs`, `make test`): the screenshot goes to docs/build/;
 #   screenshot: also replaces the committed docs/symlink_or_copy.png with it.
@@ -64,12 +64,6 @@ for plugin in "module cdn.origin.symlink_or_copy" "module cdn.origin.purge" "rol
   run_quiet "$work/$name.json" ansible-doc -t "$type" --json "$name"
   grep -q -F "$name" "$work/$name.txt" || { echo "ansible-doc printed no docs for $name" >&2; exit 1; }
 done
-
-say "antsibull-docs lint-collection-docs --plugin-docs"
-# References into ansible.builtin are validated too; other collections (the module's
-# seealso names ansible.posix.synchronize) are not installed here and cannot be.
-antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs \
-  --validate-collection-refs dependent .
 
 say "building the HTML site (antsibull-docs sphinx-init, sphinx-build -W)"
 mkdir -m 755 "$work/sphinx"

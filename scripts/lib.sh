@@ -125,3 +125,18 @@ collection_link() {
   ln -sfn "$ROOT" "$top/ansible_collections/cdn/origin"
   echo "$top"
 }
+
+# nox_tarball: the collection tarball that the build-import-check nox session built
+# and galaxy-importer passed; prints its path. The session runs first when there is
+# none yet or a file of the tree changed since, so each step checks this tree's build.
+nox_tarball() {
+  local dir=$TMP/nox/build-import-check/tmp/collection tarball
+  tarball=$(find "$dir" -maxdepth 1 -name 'cdn-origin-*.tar.gz' -print -quit 2>/dev/null)
+  # shellcheck disable=SC2185 # the paths to look at come from git, through -files0-from
+  if [ -z "$tarball" ] || [ -n "$(cd "$ROOT" && git ls-files -z --cached --others --exclude-standard \
+      | find -files0-from - -newer "$tarball" -print -quit 2>/dev/null)" ]; then
+    "$ROOT/scripts/nox.sh" build-import-check >&2
+    tarball=$(find "$dir" -maxdepth 1 -name 'cdn-origin-*.tar.gz' -print -quit)
+  fi
+  echo "$tarball"
+}

@@ -27,11 +27,21 @@ step sanity        scripts/sanity.sh
 step units         scripts/units.sh
 step integration   scripts/integration.sh
 step matrix        scripts/matrix.sh
-step lint          scripts/lint.sh
+# antsibull-nox sessions (noxfile.py, antsibull-nox.toml), one step each
+step ansible-lint  scripts/nox.sh ansible-lint
+step yamllint      scripts/nox.sh yamllint antsibull-nox-config
+step codeqa        scripts/nox.sh codeqa
+step extra-checks  scripts/nox.sh extra-checks
+step license-check scripts/nox.sh license-check
+step docs-check    scripts/nox.sh docs-check
+step build-import-check scripts/nox.sh build-import-check
+# the tarball that build-import-check built: installed and run, then in an execution environment's build context
+step artifact      scripts/artifact.sh
+step ee            scripts/ee.sh
 step changelog     scripts/changelog.sh
-step build         scripts/build.sh
 step docs          scripts/docs.sh
 step adversarial   scripts/adversarial.sh
+step coverage      scripts/coverage.sh
 step webservers    scripts/webservers.sh
 step edges         scripts/edges.sh
 step molecule      scripts/molecule.sh

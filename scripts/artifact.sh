@@ -1,24 +1,23 @@
 #!/usr/bin/env bash
-# Build the collection artifact, prove nothing from tests, benchmarks, venvs or
-# caches is inside, install it offline into an empty collections path, then run
-# the integration targets against that INSTALLED copy only: a file missing from
-# the artifact fails here, not on a user's machine.
+# The artifact as users get it: the tarball that the build-import-check nox session
+# built (ansible-galaxy collection build) and galaxy-importer passed. Prove nothing
+# from tests, benchmarks, venvs or caches is inside, install it offline into an
+# empty collections path, then run the integration targets against that INSTALLED
+# copy only: a file missing from the artifact fails here, not on a user's machine.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 use_venv
 cd "$ROOT"
 
-out=$TMP/build
+tarball=$(nox_tarball)
+out=$TMP/artifact
 rm -rf "$out"
 mkdir -p "$out"
-say "ansible-galaxy collection build into $out"
-ansible-galaxy collection build --output-path "$out" .
-tarball=$(ls "$out"/cdn-origin-*.tar.gz)
 echo "artifact: $tarball, $(stat -c %s "$tarball") bytes ($(du -h "$tarball" | cut -f1)), $(tar -tzf "$tarball" | grep -vc '/$') files"
 tar -tzf "$tarball" | awk -F/ 'NF > 1 { print $1 "/" } NF == 1 { print }' | sort | uniq -c
 
-forbidden='^(tests|bench|scripts|requirements|\.venv|\.tmp|\.git|\.ci|\.ansible|\.cache|docs/build)(/|$)|(^|/)(__pycache__|\.pytest_cache|\.hypothesis|\.mypy_cache|\.coverage[^/]*)(/|$)|\.pyc$'
+forbidden='^(tests|bench|scripts|requirements|noxfile\.py|antsibull-nox\.toml|\.nox|\.venv|\.tmp|\.git|\.ci|\.ansible|\.cache|docs/build)(/|$)|(^|/)(__pycache__|\.pytest_cache|\.hypothesis|\.mypy_cache|\.coverage[^/]*)(/|$)|\.pyc$'
 if tar -tzf "$tarball" | grep -E "$forbidden"; then
   echo "the artifact holds the files above: add them to build_ignore in galaxy.yml" >&2
   exit 1
