@@ -418,7 +418,7 @@ class Applier:
             temp, out = self._temp_file(fd)
             try:
                 try:
-                    self._copy_data(src, out)
+                    self._copy_data(src, out, st)
                     self._chown_chmod(out, d.mode)
                     os.utime(out, ns=(st.st_atime_ns, st.st_mtime_ns))
                     if self.cfg.fsync:
@@ -483,12 +483,14 @@ class Applier:
             except FileExistsError:
                 continue
 
-    def _copy_data(self, src, out):
-        st = os.fstat(src)
+    def _copy_data(self, src, out, st):
+        """Copy the open source `src`, whose fstat is `st`, to `out`."""
         # fewer blocks than the size needs: it has holes (cp's test), kept as holes instead of written out
         if st.st_blocks * 512 < st.st_size and hasattr(os, 'SEEK_DATA') and self._copy_sparse(src, out):
             return
-        self._copy_range(src, out, 0, None)
+        # a file that reports no size (as /proc's do) is read to its end; any other, to the size its mtime goes with,
+        # which spares the call that finds the end of the file
+        self._copy_range(src, out, 0, st.st_size or None)
 
     def _copy_sparse(self, src, out):
         """Copy the data segments alone and end the copy at the source's size; False where holes cannot be found."""

@@ -153,10 +153,10 @@ def _failing_while_staging(monkeypatch, errno_, nth):
         staged.append(d.rel)
         return real_stage(self, d)
 
-    def copy_data(self, src, out):
+    def copy_data(self, src, out, st):
         if len(staged) >= nth:
             raise OSError(errno_, os.strerror(errno_))
-        return real_copy(self, src, out)
+        return real_copy(self, src, out, st)
     monkeypatch.setattr(apply_mod.Applier, 'stage', stage)
     monkeypatch.setattr(apply_mod.Applier, '_copy_data', copy_data)
     return staged
