@@ -235,8 +235,8 @@ def consistency(workdir, collections, sizes, runs):
                 dest = os.path.join(root, 'dest-' + name)
                 wall, seen = watched_deploy(command(os.path.join(root, 'v%d' % version), dest), dest, watch, stop)
                 if seen['changed'] != len(watch):
-                    print('  warning: %s run %d: the reader saw %d of %d pages change' % (name, index + 1,
-                                                                                     seen['changed'], len(watch)))
+                    print('  warning: %s run %d: the reader saw %d of %d pages change'
+                          % (name, index + 1, seen['changed'], len(watch)))
                 results[name].append(dict(seen, wall=wall))
                 print('  %s run %d: %.2f s, %d reads, %d broken, window %s s' % (
                     name, index + 1, wall, seen['reads'], seen['broken'],

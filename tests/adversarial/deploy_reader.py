@@ -7,7 +7,8 @@
 
 Reads each PAGE (a path relative to DEST, default index.html) in turn and
 looks up every asset it names (whitespace-separated paths relative to
-DEST/static) until the file STOP exists (or a bound is reached); creates
+DEST/static) until the file STOP exists (or a bound is reached), and then
+once more; creates
 STOP.ready once every page has been read once, so a deploy started after it
 is watched from its first change. A page whose assets are missing is broken,
 unless the page changed meanwhile: the reader then held the page before,
@@ -43,7 +44,10 @@ def main(argv):
     changed_at = {}
     sweep_times = []
     end = time.monotonic() + SECONDS
-    while not os.path.exists(stop) and time.monotonic() < end and reads < MAX_READS:
+    last = False
+    while not last:
+        # one more sweep once told to stop: a change made just before the end is seen, at most a sweep late
+        last = os.path.exists(stop) or time.monotonic() >= end or reads >= MAX_READS
         started = time.monotonic()
         for index in pages:
             with open(index) as f:
