@@ -1,9 +1,11 @@
 """Run the engine in-process, once, as the benchmark's "engine" contender.
 
     engine_run.py COLLECTIONS_DIR SRC DEST [--within DIR]... [--layer DIR]... [--dedupe] [--check] [--rss-to FILE]
+                  [--state-file FILE] [--prune] [--no-fsync]
 
 COLLECTIONS_DIR holds ansible_collections/cdn/origin. Each --layer is an
-earlier layer, before SRC; --dedupe sets the option. Exits 1 when the
+earlier layer, before SRC; --dedupe, --state-file, --prune and --no-fsync
+(fsync: false) set those options. Exits 1 when the
 engine reports a failure, so hyperfine stops instead of timing an error.
 With --rss-to, appends the peak RSS in KiB of this process or of its
 planning workers, whichever is larger, to FILE.
@@ -17,7 +19,7 @@ import sys
 
 
 def parse(argv):
-    positional, options = [], {"within": [], "layers": [], "check": False, "dedupe": False, "rss_to": None}
+    positional, options = [], {"within": [], "layers": [], "check": False, "rss_to": None, "given": {}}
     args = iter(argv)
     for arg in args:
         if arg == "--within":
@@ -29,7 +31,13 @@ def parse(argv):
         elif arg == "--check":
             options["check"] = True
         elif arg == "--dedupe":
-            options["dedupe"] = True
+            options["given"]["dedupe"] = True
+        elif arg == "--state-file":
+            options["given"]["state_file"] = next(args)
+        elif arg == "--prune":
+            options["given"]["prune"] = True
+        elif arg == "--no-fsync":
+            options["given"]["fsync"] = False
         elif arg.startswith("--"):
             raise SystemExit("engine_run.py: unknown option %s" % arg)
         else:
@@ -44,9 +52,8 @@ def main(argv=None):
     sys.path.insert(0, collections)
     from ansible_collections.cdn.origin.plugins.module_utils.engine import mirror
 
-    given = {"dedupe": True} if options["dedupe"] else {}
     src = options["layers"] + [src] if options["layers"] else src
-    result = mirror(src, dest, within=options["within"], check_mode=options["check"], **given)
+    result = mirror(src, dest, within=options["within"], check_mode=options["check"], **options["given"])
     if options["rss_to"]:
         with open(options["rss_to"], "a") as handle:
             peak = max(resource.getrusage(who).ru_maxrss

@@ -15,8 +15,9 @@ lock from its planning to its end.
 
 A real run applies its plan in three phases (see _Order), and reports each
 change, check mode too, in the order it is applied: additions (new
-directories, files and links, which no reader can already see) as the walk
-yields them; then replacements, each staged beside its final name and all
+directories, files and links, which no reader can already see) in walk
+order, their copies staged and renamed into place a batch at a time (see
+_add); then replacements, each staged beside its final name and all
 of a batch renamed into place in one burst, then changes of type; then
 removals (stale temporary files, prune). What waits for a later phase is
 spooled (see _Spool), so memory stays flat however large the plan.
@@ -36,7 +37,7 @@ from fractions import Fraction
 
 from ansible_collections.cdn.origin.plugins.module_utils import parallel, state
 from ansible_collections.cdn.origin.plugins.module_utils.apply import FATAL_ERRNOS, Applier, Overtaken
-from ansible_collections.cdn.origin.plugins.module_utils.plan import MKDIR, RELINK, REMOVE, UPDATE, Planner, guarded, parent_mkdirs
+from ansible_collections.cdn.origin.plugins.module_utils.plan import COPY, MKDIR, RELINK, REMOVE, UPDATE, Planner, guarded, parent_mkdirs
 from ansible_collections.cdn.origin.plugins.module_utils.policy import (
     Excluder, ModeSpec, Roots, display, inside, is_temp_name, split_paths,
 )
@@ -53,6 +54,9 @@ KEEP_DECISIONS = 20000
 # names, no descriptor held): a larger plan stages and renames them into
 # place in bursts of this many, so dest never holds more temporaries.
 STAGED_AT_ONCE = 10000
+# Additions held at once at most (see _add): the new copies among them are
+# made durable together and renamed into place, then the batch is reported.
+ADDED_AT_ONCE = 1024
 # Decisions a spool for a later phase keeps in memory; past it they go to an
 # unnamed temporary file outside dest (see _Spool).
 SPOOL_KEPT = 4096
@@ -62,6 +66,8 @@ NO_SYMLINK_FS = frozenset(('vfat', 'msdos', 'exfat', 'fat', 'umsdos'))
 # uid_t and gid_t: (uid_t) -1, the largest, tells chown to leave the id alone.
 ID_LIMIT = 1 << 32
 _PERCENT = re.compile(r'\A(\d+(?:\.\d+)?)\s*%\Z')
+# In a batch of additions (see _add), the mark of an entry applied at once (a directory, a link): only reported there.
+_APPLIED = object()
 
 
 class MirrorError(Exception):
@@ -716,13 +722,17 @@ def _apply_entries(cfg, decisions, applier, report, errors, budget, planner, spi
     seen = _Phase(keep=False)
     order = _Order(spill)
     failed = len(errors)
+    # the additions applied or staged since the last burst (see _add)
+    added = []
     try:
         for d in decisions:
             seen.add(d)
             if _over_budget(cfg, d, seen, budget, errors):
                 return seen
-            if order.now(d) and not _apply_one(cfg, d, applier, report, errors):
+            if order.now(d) and not _add(cfg, d, added, applier, report, errors):
                 return seen
+        if added and not _burst(cfg, added, applier, report, errors):
+            return seen
         if len(errors) > failed or planner.errors or planner.conflicts:
             # a replaced page could name what failed to be added: the old entries stay, all of them
             if order.replacements.count or order.retyped.count:
@@ -737,7 +747,31 @@ def _apply_entries(cfg, decisions, applier, report, errors, budget, planner, spi
                 break
     finally:
         order.close()
+        _drop(applier, report, added)
     return seen
+
+
+def _add(cfg, d, added, applier, report, errors):
+    """Apply the addition `d`, or stage it when it is a copy. Additions are reported in walk order, a
+    batch of at most ADDED_AT_ONCE at a time, once its copies are durable (one syncfs for all of
+    them, see Applier.sync_batch) and renamed into place. False when the run must stop."""
+    try:
+        added.append(applier.stage(d) if d.action == COPY else (applier.apply(d), _APPLIED))
+    except OSError as exc:
+        errors.append((_path(cfg, d), exc.strerror or str(exc)))
+        return exc.errno not in FATAL_ERRNOS
+    return len(added) < ADDED_AT_ONCE or _burst(cfg, added, applier, report, errors)
+
+
+def _drop(applier, report, batch):
+    """Remove the staged entries of `batch` that will not be renamed into place, and report the ones it
+    holds already applied."""
+    for done, temp in batch:
+        if temp is _APPLIED:
+            report.add(done)
+        else:
+            applier.discard(done, temp)
+    del batch[:]
 
 
 def _path(cfg, d):
@@ -781,16 +815,29 @@ def _replace(cfg, replacements, applier, report, errors):
                 return False
         return _burst(cfg, batch, applier, report, errors)
     finally:
-        for done, temp in batch:
-            applier.discard(done, temp)
+        _drop(applier, report, batch)
 
 
 def _burst(cfg, batch, applier, report, errors):
-    """Rename the staged `batch` into place, back to back, and empty it; after an error that
-    stops the run, what was not renamed yet stays in it, for the caller to discard."""
+    """Make the staged `batch` durable, then rename it into place, back to back, and empty it; after
+    an error that stops the run, what was not renamed yet stays in it, for the caller to drop.
+    An entry whose fsync fails is not renamed, as one that cannot be staged."""
+    synced = []
+    applier.sync_batch(batch)
+    for done, temp in batch:
+        try:
+            applier.sync(done, temp)
+        except OSError as exc:
+            errors.append((_path(cfg, done), exc.strerror or str(exc)))
+            if exc.errno in FATAL_ERRNOS:
+                return False
+            applier.discard(done, temp)
+            continue
+        synced.append((done, temp))
+    batch[:] = synced
     for i, (done, temp) in enumerate(batch):
         try:
-            report.add(applier.commit(done, temp))
+            report.add(done if temp is _APPLIED else applier.commit(done, temp))
         except OSError as exc:
             errors.append((_path(cfg, done), exc.strerror or str(exc)))
             if exc.errno in FATAL_ERRNOS:

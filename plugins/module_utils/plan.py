@@ -467,21 +467,23 @@ class Planner:
             return
         self.pending.append((_join(rel, name), since))
         line = state_record.absent_line(since)
-        self._new.append(state_record.escape(name) + '\t' + line)
+        # the name is escaped only if the block is written (see Walk.emit): most levels are the old record's
+        self._new.append((name, line))
         if self._old.get(name) == line:
             self._same += 1
 
     def _served(self, parent, name, kind, target, src, de, decisions):
         """Record the link `name` made or kept (decisions None); a kept one whose target's content changed
         since the record is refreshed. A link that cannot be made (a conflict) is not recorded."""
-        if self._new is None or decisions is None and de.is_dir(follow_symlinks=False):
+        new = self._new
+        if new is None or decisions is None and de.is_dir(follow_symlinks=False):
             return decisions
         try:
             st = src.stat()
         except OSError:
             return decisions
         line = state_record.link_line(kind, target, st)
-        self._new.append(state_record.escape(name) + '\t' + line)
+        new.append((name, line))
         old = self._old.get(name)
         if old == line:
             self._same += 1

@@ -308,6 +308,11 @@ options:
     description:
       - Flush each copy to disk before renaming it into place, and each directory that changed once when
         the run leaves it, so a mirror that reported success survives a power loss.
+      - Copies are written a batch at a time (the new ones in batches of 1024 additions, the replacements a burst
+        at a time) and flushed together before the batch is renamed into place, with one
+        C(syncfs) of the file system of O(dest) (which also writes out what other programs left unwritten there)
+        instead of one C(fsync) per file, each of which waits for the disk to flush its cache. Where C(syncfs)
+        cannot be called or fails, each copy is flushed with C(fsync), naming the path of an error.
       - V(false) trades that promise for speed; every change stays atomic either way.
     type: bool
     default: true

@@ -159,24 +159,28 @@ def attack_at(monkeypatch, rel, attack, before=False):
     """Run `attack()` once, at the worst moment: right after (or before) the executor applies `rel`.
 
     The planner streams into the executor, so this lands between the listing
-    of a directory and the use of what it listed. Returns the list of the
-    decisions it fired at, for the test to check that the attack happened.
+    of a directory and the use of what it listed. A new copy is written when
+    it is staged (its rename comes with the next ones), so staging it counts
+    as applying it. Returns the list of the decisions it fired at, for the
+    test to check that the attack happened.
     """
-    original = apply_mod.Applier.apply
     fired = []
 
-    def attacker(self, d):
-        if d.rel != rel or fired:
-            return original(self, d)
-        fired.append(rel)
-        if before:
+    def hook(original):
+        def attacker(self, d):
+            if d.rel != rel or fired:
+                return original(self, d)
+            fired.append(rel)
+            if before:
+                attack()
+                return original(self, d)
+            done = original(self, d)
             attack()
-            return original(self, d)
-        done = original(self, d)
-        attack()
-        return done
+            return done
+        return attacker
 
-    monkeypatch.setattr(apply_mod.Applier, 'apply', attacker)
+    for name in ('apply', 'stage'):
+        monkeypatch.setattr(apply_mod.Applier, name, hook(getattr(apply_mod.Applier, name)))
     return fired
 
 

@@ -119,7 +119,7 @@ def test_write_errors_name_the_path_keep_old_files_and_skip_prune(site, run, wri
     write('build/css/site.css', b'a new version')
     write('origin/extra.txt', b'would be pruned')
 
-    def failing(self, src, out):
+    def failing(self, src, out, st):
         os.write(out, b'partial')
         raise OSError(err, os.strerror(err))
     monkeypatch.setattr(apply_mod.Applier, '_copy_data', failing)
@@ -137,7 +137,7 @@ def test_fatal_errors_stop_the_run(tmp_path, run, write, monkeypatch):
         write('build/f%d' % i)
     calls = []
 
-    def full(self, src, out):
+    def full(self, src, out, st):
         calls.append(out)
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
     monkeypatch.setattr(apply_mod.Applier, '_copy_data', full)

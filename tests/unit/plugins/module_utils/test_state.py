@@ -101,6 +101,23 @@ def test_refresh_is_found_by_forked_workers_as_by_one_process(site, record, writ
     assert [c['path'] for c in record(workers=1)['changes']] == ['d%02d/f.txt' % i for i in (0, 20, 39)]
 
 
+@pytest.mark.parametrize('name', ['tab\there', 'new\nline', 'back\\slash', 'all\t\n\\three'])
+def test_a_name_and_target_with_record_separators_read_back_and_refresh(site, record, write, name):
+    # a name is escaped only when its block is written: an unchanged rerun compares the raw names
+    original = write('htdocs/%s/%s' % (name, name), b'x')
+    os.makedirs(str(site / 'build' / name))
+    os.symlink(str(original), str(site / 'build' / name / name))
+    record()
+    st = os.stat(record.path)
+    again = check_then_real(record)
+    assert not again['changed'] and again['warnings'] == []
+    assert os.stat(record.path).st_ino == st.st_ino
+    _touch(original, b'y')
+    done = check_then_real(record)
+    assert done['changes'] == [{'path': '%s/%s' % (name, name), 'action': 'refresh'}]
+    assert not record()['changed']
+
+
 def test_a_hard_link_whose_original_is_edited_in_place_is_refreshed(site, record):
     record(link_style='hard')
     _touch(site / 'htdocs/index.html', b'<p>new</p>')
@@ -278,6 +295,21 @@ def test_a_forged_record_cannot_remove_before_prune_would(site, record, clock):
         f.write(b'%016x' % size)
     assert not check_then_real(record, **options)['changed']
     assert (site / 'origin/index.html').is_symlink() and (site / 'origin/css/site.css').is_file()
+
+
+def test_a_record_line_without_a_field_is_nothing_known_not_a_traceback(site, record, clock):
+    """Block headers are checked when the record is opened, a block's lines only when its directory is planned."""
+    record(prune=True)
+    _touch(site / 'htdocs/img/a.png', b'more')
+    body = b'no tab on this line\n'
+    with open(record.path, 'wb') as f:
+        header = b'{"dest": "%s", "format": "cdn.origin.state/1"}\n' % os.fsencode(str(site / 'origin'))
+        f.write(header + b'D\timg\t%016x\t%016x\n' % (len(body), len(header) + 40 + len(body)) + body)
+    done = check_then_real(record, prune=True)
+    assert not done.get('failed') and done['changes'] == []
+    assert (site / 'origin/img/a.png').is_symlink() and (site / 'origin/index.html').is_symlink()
+    _touch(site / 'htdocs/img/a.png', b'again')
+    assert record(prune=True)['changes'] == [{'path': 'img/a.png', 'action': 'refresh'}]
 
 
 def test_a_large_record_is_read_a_directory_at_a_time(tmp_path, monkeypatch):
