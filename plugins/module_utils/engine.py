@@ -152,7 +152,7 @@ def _existing_dir(path, what):
 DEFAULTS = dict(within=(), link_style='absolute', prune=False, exclude=(), checksum=False, force=False, mode=None,
                 owner=None, group=None, directory_mode=None, fsync=True, max_delete=None, workers=None,
                 prune_mounts=False, link_owner='process', link_target='real', dedupe=False, parents=True,
-                state_file=None, prune_grace=0)
+                state_file=None, prune_grace=0, changes_limit=CHANGES_LIMIT)
 
 
 def _missing_parents(directory, what):
@@ -215,6 +215,13 @@ def _max_delete(value):
         return int(text), None
     raise MirrorError('max_delete must be 0 or more, or a percentage from 0%% to 100%% of the entries in dest '
                       '(like "50%%"), not %r' % (value,))
+
+
+def _changes_limit(value):
+    """How many changes (and pending removals) a result lists: None for all of them (changes_limit 0)."""
+    if isinstance(value, bool) or not str(value).strip().isdigit():
+        raise MirrorError('changes_limit must be a whole number, 0 (list every change) or more, not %r' % (value,))
+    return int(value) or None
 
 
 def _id(value, what):
@@ -297,7 +304,8 @@ def configure(src, dest, check_mode=False, **given):
                  checksum=bool(opt.checksum), force=bool(opt.force), mode=mode_spec, directory_mode=dir_spec,
                  uid=uid, gid=gid, fsync=bool(opt.fsync), max_delete=max_delete, max_delete_percent=max_delete_percent,
                  default_dir_mode=0o777 & ~_umask(), single=None, single_name=None,
-                 workers=_workers(opt.workers), create_parents=bool(opt.parents), parents=[])
+                 workers=_workers(opt.workers), create_parents=bool(opt.parents), parents=[],
+                 changes_limit=_changes_limit(opt.changes_limit))
     if len(sources) == 1 and not stat.S_ISDIR(sources[0][2].st_mode):
         _configure_single(cfg, sources[0], dest_path, dest)
     else:
@@ -814,7 +822,7 @@ def _with_state(cfg, planner, result):
     result['summary']['pending_removal'] = len(pending)
     grace = cfg.state.grace if cfg.state is not None else 0
     result['removals_pending'] = [{'path': display(rel), 'absent_since': state.iso(since),
-                                   'remove_after': state.iso(since + grace)} for rel, since in pending[:CHANGES_LIMIT]]
+                                   'remove_after': state.iso(since + grace)} for rel, since in pending[:cfg.changes_limit]]
     if cfg.state is not None:
         result['warnings'] = cfg.state.warnings() + result['warnings']
     return result
@@ -868,7 +876,7 @@ def _failure(exc):
 
 
 def _report(cfg, diff, done):
-    report = Report(cfg.label, diff)
+    report = Report(cfg.label, diff, cfg.changes_limit)
     for d in done:
         report.add(d)
     return report

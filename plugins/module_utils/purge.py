@@ -7,7 +7,11 @@ Importable without Ansible. DEFAULTS names every option and its default; an
 option only one provider uses defaults to None here and takes that provider's
 default (its DEFAULTS), and naming it for a provider that does not use it is an
 error rather than a silent no-op. A provider is one file (purge_<name>.py)
-whose build(cfg, targets) returns the requests; purge_transport sends them.
+whose build(cfg, targets) returns the requests of the URLs (or webhook paths)
+and build_prefixes(cfg, prefixes) those of the prefixes, each with that
+provider's broadest exact tool (raising ValueError where it has none);
+purge_transport sends them. With a pending_file, what failed is kept there and
+sent first by the next run (see purge_pending).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,12 +19,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 import re
 from urllib.parse import urlsplit
 
 from ansible_collections.cdn.origin.plugins.module_utils import (
     purge_akamai, purge_cloudflare, purge_fastly, purge_http_purge, purge_nginx_cache_purge, purge_webhook,
 )
+from ansible_collections.cdn.origin.plugins.module_utils.purge_pending import Pending, PendingError
 from ansible_collections.cdn.origin.plugins.module_utils.purge_transport import Transport
 
 PROVIDERS = {
@@ -34,6 +40,8 @@ PROVIDERS = {
 
 DEFAULTS = {
     'urls': [],
+    'prefixes': [],
+    'pending_file': None,
     'concurrency': 10,
     'retries': 3,
     'timeout': 30,
@@ -43,12 +51,14 @@ DEFAULTS = {
     'endpoint': None,
     'base_url': None,
     'method': None,
+    'ban_method': None,
     'headers': None,
     'host_header': None,
     'status_code': None,
     'token': None,
     'token_header': None,
     'zone_id': None,
+    'service_id': None,
     'soft': None,
     'network': None,
     'batch_size': None,
@@ -61,7 +71,7 @@ DEFAULTS = {
     'akamai_client_secret': None,
     'akamai_access_token': None,
 }
-COMMON = ('urls', 'concurrency', 'retries', 'timeout', 'total_timeout', 'validate_certs')
+COMMON = ('urls', 'prefixes', 'pending_file', 'concurrency', 'retries', 'timeout', 'total_timeout', 'validate_certs')
 LIMITS = {'concurrency': (1, 64), 'retries': (0, 10), 'timeout': (1, 3600), 'total_timeout': (1, 86400)}
 NETWORKS = ('staging', 'production')
 # headers whose value is shown in a check-mode report; every other value is masked
@@ -149,8 +159,10 @@ def configure(provider, **given):
         raise PurgeError('akamai_host: %r is not a host name (the "host" of the API client credentials)' % cfg.akamai_host)
     if cfg.network is not None and cfg.network not in NETWORKS:
         raise PurgeError('network: %r is not one of %s' % (cfg.network, ', '.join(NETWORKS)))
-    if cfg.method is not None and (not cfg.method.isalpha() or not cfg.method.isupper()):
-        raise PurgeError('method: %r is not an upper-case HTTP method name' % cfg.method)
+    for name in ('method', 'ban_method'):
+        value = getattr(cfg, name)
+        if value is not None and (not value.isalpha() or not value.isupper()):
+            raise PurgeError('%s: %r is not an upper-case HTTP method name' % (name, value))
     for name, value in list(cfg.headers.items()) + ([('Host', cfg.host_header)] if cfg.host_header else []):
         if not HEADER_NAME.match(str(name)):
             raise PurgeError('headers: %r is not a header name' % (name,))
@@ -159,6 +171,11 @@ def configure(provider, **given):
     if cfg.token_header is not None and not HEADER_NAME.match(cfg.token_header):
         raise PurgeError('token_header: %r is not a header name' % cfg.token_header)
     cfg.targets = _targets(cfg)
+    cfg.prefixes = _prefixes(cfg.prefixes)
+    if cfg.pending_file is not None:
+        if not isinstance(cfg.pending_file, str) or not cfg.pending_file.strip():
+            raise PurgeError('pending_file: %r is not a path' % (cfg.pending_file,))
+        cfg.pending_file = os.path.abspath(os.path.expanduser(cfg.pending_file))
     return cfg
 
 
@@ -190,6 +207,24 @@ def _targets(cfg):
     return _unique(cfg.urls)
 
 
+def check_prefix(prefix):
+    """The reason an absolute URL prefix is unusable, or None."""
+    reason = check_url(prefix, 'prefixes')
+    if reason is None and (urlsplit(prefix).query or '?' in prefix):
+        reason = 'prefixes: %r has a query string; a prefix is a scheme, a host and a path' % prefix
+    return reason
+
+
+def _prefixes(prefixes):
+    if not isinstance(prefixes, list):
+        raise PurgeError('prefixes: a list of absolute URL prefixes is needed')
+    for prefix in prefixes:
+        reason = check_prefix(prefix)
+        if reason:
+            raise PurgeError(reason)
+    return _unique(prefixes)
+
+
 def _shown(request):
     """A request as a check-mode report shows it: no credential, bodies summarised."""
     headers = dict((name, value if name.lower() in SHOWN_HEADERS else MASK) for name, value in request.headers.items())
@@ -204,18 +239,54 @@ def _shown(request):
             fields = None
         if isinstance(fields, dict):
             body['json'] = dict((k, '%d entries' % len(v) if isinstance(v, list) else v) for k, v in fields.items())
-    return {'method': request.method, 'url': request.shown_url, 'headers': headers, 'body': body, 'urls': list(request.targets)}
+    return {'method': request.method, 'url': request.shown_url, 'headers': headers, 'body': body,
+            ('prefixes' if request.prefix else 'urls'): list(request.targets)}
+
+
+def _read_pending(cfg, pending):
+    """The pending file's entries [(kind, value)], checked as the options are."""
+    try:
+        entries = pending.read()
+    except PendingError as e:
+        raise PurgeError(e.msg)
+    for kind, value in entries:
+        if kind == 'paths':
+            # only the webhook body carries paths; another provider needs the URL
+            reason = None if cfg.provider == 'webhook' else 'paths of a webhook run, which provider %s cannot purge' % cfg.provider
+        else:
+            reason = (check_prefix if kind == 'prefixes' else check_url)(value)
+        if reason:
+            raise PurgeError('pending_file %s holds %s: %s. Nothing was sent; repair or remove the file'
+                             % (pending.path, value if kind == 'paths' else 'an entry that cannot be sent', reason))
+    return entries
+
+
+def _plan(cfg, taken):
+    """The requests, pending entries first, and the (kind, value) of each target and prefix."""
+    own = 'paths' if cfg.paths is not None else 'urls'
+    kinds = {}
+    for kind, value in taken + [(own, t) for t in cfg.targets] + [('prefixes', p) for p in cfg.prefixes]:
+        kinds.setdefault((kind == 'prefixes', value), kind)
+    targets = [value for (prefix, value) in kinds if not prefix]
+    prefixes = [value for (prefix, value) in kinds if prefix]
+    try:
+        requests = cfg.impl.build(cfg, targets) if targets else []
+        requests += cfg.impl.build_prefixes(cfg, prefixes) if prefixes else []
+    except ValueError as e:
+        raise PurgeError(str(e))
+    return requests, kinds
 
 
 def purge(provider, check_mode=False, backoff=0.5, **given):
-    """Purge every target; a result dict (changed, requests, purged, failed_urls, ...), `failed` when any is left."""
+    """Purge every target and prefix, pending ones first; a result dict (changed, requests, purged, failed_urls,
+    pending, ...), `failed` when any is left."""
     cfg = configure(provider, **given)
-    try:
-        requests = cfg.impl.build(cfg, cfg.targets)
-    except ValueError as e:
-        raise PurgeError(str(e))
+    pending = Pending(cfg.pending_file) if cfg.pending_file else None
+    taken = _read_pending(cfg, pending) if pending else []
+    requests, kinds = _plan(cfg, taken)
+    taken = set(taken)
     result = {'changed': bool(requests), 'provider': provider, 'requests': len(requests),
-              'purged': [], 'failed_urls': []}
+              'purged': [], 'purged_prefixes': [], 'failed_urls': [], 'pending': len(taken), 'pending_sent': len(taken)}
     if check_mode:
         result['would_send'] = [_shown(r) for r in requests]
         result['sent'] = 0
@@ -225,15 +296,43 @@ def purge(provider, check_mode=False, backoff=0.5, **given):
     outcomes = transport.send(requests)
     result['sent'] = sum(o.attempts for o in outcomes)
     result['changed'] = result['sent'] > 0
+    done, failed = [], []
+    sent = 0
     for outcome in outcomes:
+        request = outcome.request
+        entries = [kinds[(request.prefix, value)] for value in request.targets]
+        entries = list(zip(entries, request.targets))
+        if outcome.attempts:
+            sent += len(taken.intersection(entries))
         if outcome.ok:
-            result['purged'].extend(outcome.request.targets)
+            result['purged_prefixes' if request.prefix else 'purged'].extend(request.targets)
+            done.extend(entries)
         else:
-            result['failed_urls'].extend({'url': url, 'status': outcome.status, 'msg': outcome.msg}
-                                         for url in outcome.request.targets)
+            failed.extend(entries)
+            result['failed_urls'].extend(dict({'url': url, 'status': outcome.status, 'msg': outcome.msg},
+                                              **({'prefix': True} if request.prefix else {}))
+                                         for url in request.targets)
+    result['pending_sent'] = sent
+    msgs = []
+    unrecorded = False
     if result['failed_urls']:
-        result['failed'] = True
         first = result['failed_urls'][0]
-        result['msg'] = '%d of %d URLs not purged through %s; first: %s: %s' % (
-            len(result['failed_urls']), len(cfg.targets), provider, first['url'], first['msg'])
+        msgs.append('%d of %d %s not purged through %s; first: %s: %s' % (
+            len(result['failed_urls']), len(kinds), 'URLs and prefixes' if any(p for p, _v in kinds) else 'URLs',
+            provider, first['url'], first['msg']))
+    if pending:
+        try:
+            result['pending'] = pending.update(done, failed)
+        except (OSError, PendingError) as e:
+            # the file is as it was: replaced by a rename, or not at all
+            unrecorded = True
+            msgs.append('pending_file %s not updated: %s; %s' % (
+                pending.path, getattr(e, 'msg', None) or getattr(e, 'strerror', None) or e,
+                'the purges listed in failed_urls are kept nowhere' if failed else 'the next run sends its entries again'))
+        else:
+            if failed:
+                msgs.append('kept in pending_file %s for the next run' % pending.path)
+    if result['failed_urls'] or unrecorded:
+        result['failed'] = True
+        result['msg'] = '; '.join(msgs)
     return result

@@ -18,6 +18,13 @@ path and query, canonical signed headers, the base64 SHA-256 of a POST body (its
 first max_body bytes) and the header up to "signature=", with the signing key
 base64(HMAC-SHA256(client_secret, timestamp)). Each attempt is signed anew:
 Akamai refuses a timestamp that is not current and a nonce seen before.
+
+Fast Purge has no prefix purge: it takes URLs, CP codes and cache tags
+(https://techdocs.akamai.com/purge-cache/reference), and a CP code covers
+whatever is served under it, not a path. Akamai purges a directory only through
+the Enhanced Content Control Utility, a separate API of property-wide rules that
+"may take up to 40 minutes" (https://techdocs.akamai.com/purge-cache/docs/purge-content-dir-exts),
+no purge for a deploy to wait for. Prefixes fail before anything is sent.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -113,3 +120,11 @@ def build(cfg, targets):
     return [Request('POST', url, batch, headers=headers, body=json.dumps({'objects': batch}, separators=(',', ':')).encode('utf-8'),
                     judge=judge, sign=sign)
             for batch in batches(targets, cfg.batch_size)]
+
+
+def build_prefixes(cfg, prefixes):  # pylint: disable=unused-argument
+    if prefixes:
+        raise PurgeBuildError('prefixes: Akamai Fast Purge has no prefix purge (URLs, CP codes and cache tags only; a CP '
+                              'code is not limited to a path, and the directory purge of ECCU takes up to 40 minutes): nothing '
+                              'was sent. Purge every URL instead, from a complete list (cdn.origin.symlink_or_copy changes_limit: 0)')
+    return []

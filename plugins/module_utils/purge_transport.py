@@ -43,13 +43,15 @@ class Request:
 
     `sign(request)` returns headers computed per attempt (a fresh EdgeGrid
     timestamp and nonce); `judge(status, body)` returns None when the answer
-    means purged, else the reason.
+    means purged, else the reason. The targets of a `prefix` request are
+    prefixes, each standing for every URL below it.
     """
 
-    def __init__(self, method, url, targets, headers=None, body=None, judge=None, sign=None, shown_url=None):
+    def __init__(self, method, url, targets, headers=None, body=None, judge=None, sign=None, shown_url=None, prefix=False):
         self.method = method
         self.url = url
         self.targets = targets
+        self.prefix = prefix
         self.headers = headers or {}
         self.body = body
         self.judge = judge or accept_2xx
@@ -251,9 +253,12 @@ def credential_headers(token, token_header):
     return {'Authorization': 'Bearer ' + token}
 
 
-def edge_requests(cfg, targets, method, target_path):
-    """One request per URL to `endpoint` (or the URL's own origin) at target_path(url), with the URL's Host."""
-    judge = accept_statuses(frozenset(cfg.status_code))
+def edge_requests(cfg, targets, method, target_path, judge=None, prefix=False):
+    """One request per URL to `endpoint` (or the URL's own origin) at target_path(url), with the URL's Host.
+
+    `judge` defaults to the statuses of `status_code`.
+    """
+    judge = judge or accept_statuses(frozenset(cfg.status_code))
     common = dict(cfg.headers)
     common.update(credential_headers(cfg.token, cfg.token_header))
     edge = cfg.endpoint.rstrip('/') if cfg.endpoint else None
@@ -265,7 +270,7 @@ def edge_requests(cfg, targets, method, target_path):
         if host:
             headers['Host'] = host
         base = edge or '%s://%s' % (parts.scheme, parts.netloc)
-        requests.append(Request(method, base + target_path(url), [url], headers=headers, judge=judge))
+        requests.append(Request(method, base + target_path(url), [url], headers=headers, judge=judge, prefix=prefix))
     return requests
 
 

@@ -6,7 +6,9 @@
 The body is the one roles/mirror/tasks/purge.yml sends with ansible.builtin.uri
 (body_format json): {"host", "dest", "paths", "complete"}, in batches of
 `batch_size` paths (0: one request), so a receiver written for the role keeps
-working unchanged.
+working unchanged. Prefixes go in requests of their own, whose body adds
+"prefixes" (absolute URL prefixes, everything below each to purge) to empty
+"paths"; a body without prefixes has no such key.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -26,17 +28,28 @@ ZERO_BATCH = True
 MAX_BATCH = None
 
 
-def build(cfg, targets):
-    size = cfg.batch_size or len(targets)
+def _posts(cfg, items, prefix):
+    size = cfg.batch_size or len(items)
     headers = {'Content-Type': 'application/json'}
     headers.update(cfg.headers)
     headers.update(credential_headers(cfg.token, cfg.token_header))
     judge = accept_statuses(frozenset(cfg.status_code))
     requests = []
-    for start in range(0, len(targets), size):
-        batch = targets[start:start + size]
+    for start in range(0, len(items), size):
+        batch = items[start:start + size]
+        fields = {'host': cfg.webhook_host, 'dest': cfg.webhook_dest, 'paths': [] if prefix else batch,
+                  'complete': cfg.webhook_complete}
+        if prefix:
+            fields['prefixes'] = batch
         # json.dumps' default separators, as uri's body_format json sends it
-        body = json.dumps({'host': cfg.webhook_host, 'dest': cfg.webhook_dest, 'paths': batch,
-                           'complete': cfg.webhook_complete}).encode('utf-8')
-        requests.append(Request(cfg.method, cfg.endpoint, batch, headers=headers, body=body, judge=judge))
+        body = json.dumps(fields).encode('utf-8')
+        requests.append(Request(cfg.method, cfg.endpoint, batch, headers=headers, body=body, judge=judge, prefix=prefix))
     return requests
+
+
+def build(cfg, targets):
+    return _posts(cfg, targets, False)
+
+
+def build_prefixes(cfg, prefixes):
+    return _posts(cfg, prefixes, True)

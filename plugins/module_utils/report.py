@@ -18,6 +18,8 @@ from ansible_collections.cdn.origin.plugins.module_utils.plan import (
 )
 from ansible_collections.cdn.origin.plugins.module_utils.policy import display
 
+# The default of changes_limit (what RV(changes) and removals_pending list), and
+# how many skipped entries are listed whatever it is.
 CHANGES_LIMIT = 1000
 # The deletions a max_delete failure names, as many as a failure lists errors.
 DELETIONS_LISTED = 50
@@ -59,9 +61,11 @@ def _single_action(d):
 
 
 class Report:
-    def __init__(self, label, want_diff):
+    def __init__(self, label, want_diff, limit=CHANGES_LIMIT):
         self.label = label
         self.want_diff = want_diff
+        # the changes listed (and itemized in the diff) at most; None lists them all
+        self.limit = limit
         self.summary = dict.fromkeys(('symlinked', 'copied', 'updated', 'unchanged', 'removed', 'skipped',
                                       'directories_created', 'deduplicated'), 0)
         self.summary['hardlinked'] = 0
@@ -98,7 +102,7 @@ class Report:
                 self.skipped.append({'path': display(d.rel), 'reason': display(d.detail)})
         else:
             self.changed = True
-        if len(self.changes) < CHANGES_LIMIT:
+        if self.limit is None or len(self.changes) < self.limit:
             self.changes.append({'path': display(d.rel), 'action': d.action})
             if self.want_diff:
                 self.lines.append(diff_line(d))

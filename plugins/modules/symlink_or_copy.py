@@ -343,6 +343,17 @@ options:
     type: bool
     default: false
     version_added: 0.2.0
+  changes_limit:
+    description:
+      - How many entries RV(changes) (and the diff's itemized lines) and RV(removals_pending) list at most;
+        RV(changes_truncated) tells when RV(changes) was cut, RV(summary) counts everything either way.
+      - V(0) lists every change, what a caller acting on every changed path (a CDN purge) needs. The result then
+        grows with the change list (one entry per change, held in memory and returned to the controller).
+      - Check mode lists the same entries as the real run. A negative number fails the task.
+      - Does not limit RV(skipped_entries) (1000 at most).
+    type: int
+    default: 1000
+    version_added: 0.2.0
   workers:
     description:
       - How many processes the read-only planning pass may fork to read the trees (see the notes). V(1) plans in
@@ -544,7 +555,7 @@ changes:
     - V(refresh) (with O(state_file)) is a link left as it is whose target's content changed since the last run.
     - V(relink) replaces an entry by a link, a symlink or (O(link_style=hard)) a hard link; V(update) of a link
       fixes its owner or group.
-    - Capped at 1000 entries; RV(changes_truncated) tells when there were more.
+    - Capped at O(changes_limit) entries (1000 by default); RV(changes_truncated) tells when there were more.
   returned: success; in check mode also when O(max_delete) stops the run
   type: list
   elements: dict
@@ -552,15 +563,15 @@ changes:
 removals_pending:
   description:
     - The entries O(prune) keeps for their O(prune_grace), in walk order, with when each was first seen absent and
-      when it is removed at the earliest (ISO 8601 UTC times); capped at 1000 entries (RV(summary.pending_removal)
-      counts them all). Empty without a grace.
+      when it is removed at the earliest (ISO 8601 UTC times); capped at O(changes_limit) entries
+      (RV(summary.pending_removal) counts them all). Empty without a grace.
   returned: success
   type: list
   elements: dict
   sample: [{path: static/app.1f2e.js, absent_since: "2026-12-01T09:00:00Z", remove_after: "2026-12-01T10:00:00Z"}]
   version_added: 0.2.0
 changes_truncated:
-  description: Whether RV(changes) was cut at 1000 entries.
+  description: Whether RV(changes) was cut at O(changes_limit) entries (never with O(changes_limit=0)).
   returned: success; in check mode also when O(max_delete) stops the run
   type: bool
   sample: false
@@ -642,6 +653,7 @@ def main():
             dedupe=dict(type='bool', default=False),
             state_file=dict(type='path'),
             prune_grace=dict(type='int', default=0),
+            changes_limit=dict(type='int', default=1000),
         ),
         supports_check_mode=True,
     )

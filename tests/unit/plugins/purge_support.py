@@ -18,6 +18,7 @@ _spec.loader.exec_module(standin_module)
 
 TOKEN = 'tok-5f2b9c0e-never-printed'
 ZONE = 'zone-8d1e77aa0c'
+SERVICE = 'svc3b7e11d04f'
 AKAMAI = dict(akamai_client_token='akab-ct-4e1f', akamai_client_secret='akab-secret-9c3d0b2a', akamai_access_token='akab-at-77e0')
 FAST = dict(backoff=0.01)
 
@@ -28,4 +29,4 @@ def urls(count, host='www.example.com', prefix='/site/f'):
 
 def secrets_absent(result):
     text = json.dumps(result)
-    return not any(secret in text for secret in [TOKEN, ZONE] + list(AKAMAI.values()))
+    return not any(secret in text for secret in [TOKEN, ZONE, SERVICE] + list(AKAMAI.values()))

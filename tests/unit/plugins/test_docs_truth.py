@@ -346,7 +346,10 @@ def _role_sources():
 
 
 def test_tasks_use_exactly_the_documented_tree_keys():
-    assert set(re.findall(r'\bmirror_tree\.([a-z_]+)', _role_sources())) == set(_tree_spec())
+    # the purge filters read a tree's keys from the mirror_tree each result carries
+    in_filters = re.findall(r"get\('mirror_tree'\) or \{\}\)\.get\('([a-z_]+)'", _read('plugins', 'filter', 'purge.py'))
+    assert in_filters
+    assert set(re.findall(r'\bmirror_tree\.([a-z_]+)', _role_sources())) | set(in_filters) == set(_tree_spec())
 
 
 def _module_task():
@@ -363,9 +366,12 @@ def test_tree_keys_reach_the_module_with_its_choices(monkeypatch):
     task = _module_task()
     passed = task['cdn.origin.symlink_or_copy']
     assert sorted(set(passed) - set(module_spec)) == []
-    # every tree key that is a module option is passed, from the tree (directly or through the task's vars)
+    # every tree key that is a module option is passed
     assert sorted(k for k in tree if k in module_spec and k not in passed) == []
-    assert sorted(k for k in passed if 'mirror_tree.%s ' % k not in json.dumps(task)) == []
+    # every other option comes from the tree (directly or through the task's vars), or is the role's own choice, named
+    # in its README
+    role_set = [k for k in passed if 'mirror_tree.%s ' % k not in json.dumps(task)]
+    assert sorted(k for k in role_set if k in tree or '`%s' % k not in _read('roles/mirror/README.md')) == []
     assert ['%s: %r in the role, %r in the module' % (k, tree[k].get('choices'), module_spec[k].get('choices'))
             for k in sorted(set(tree) & set(module_spec)) if not _same(tree[k], module_spec[k], 'choices')] == []
 
@@ -425,8 +431,12 @@ def test_role_readme_variable_table_has_every_other_variable_and_its_default():
 
 
 def test_role_readme_names_only_real_variables():
-    registered = set(re.findall(r'^\s*register: (mirror_\w+)', _read('roles/mirror/tasks/main.yml'), re.M))
-    known = set(_role_defaults()) | registered | {'mirror_tree'}
+    tasks = _read('roles/mirror/tasks/main.yml')
+    registered = set(re.findall(r'^\s*register: (mirror_\w+)', tasks, re.M))
+    published = set(name for task in _yaml('roles/mirror/tasks/main.yml') for inner in task.get('block', []) + task.get('always', [])
+                    for name in inner.get('ansible.builtin.set_fact', {}))
+    assert published
+    known = set(_role_defaults()) | registered | published | {'mirror_tree'}
     text = _read('roles/mirror/README.md')
     # the names the README gives as mistakes the role warns about
     typos = set(re.findall(r'`(mirror_\w+)`', text[text.index('A `mirror_*` variable the role does not know'):].split('\n\n')[0]))
@@ -457,8 +467,9 @@ def test_role_readme_result_keys_are_returned(tmp_path):
 def test_role_readme_purge_body_is_what_the_role_sends():
     body = re.search(r'```http\n.*?\n\n(\{.*?\n\})\n```', _read('roles/mirror/README.md'), re.S)
     assert body, 'no JSON purge request in the role README'
-    task = _yaml('roles/mirror/tasks/purge.yml')[0]['ansible.builtin.uri']
-    assert sorted(json.loads(body.group(1))) == sorted(task['body'])
+    sent = purge(provider='webhook', check_mode=True, endpoint='https://purge.example/', paths=['/a'],
+                 webhook_host='origin-a', webhook_dest='/var/www/site')['would_send'][0]['body']['json']
+    assert list(json.loads(body.group(1))) == list(sent)
 
 
 # -- the purge module ----------------------------------------------------------------

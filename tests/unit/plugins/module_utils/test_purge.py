@@ -11,7 +11,7 @@ import pytest
 from ansible_collections.cdn.origin.plugins.module_utils.purge import PurgeError, purge
 from ansible_collections.cdn.origin.plugins.module_utils.purge_akamai import MAX_BODY_BYTES, edgegrid_authorization
 from ansible_collections.cdn.origin.plugins.module_utils.purge_transport import retry_after
-from ansible_collections.cdn.origin.tests.unit.plugins.purge_support import AKAMAI, FAST, TOKEN, ZONE, secrets_absent, urls
+from ansible_collections.cdn.origin.tests.unit.plugins.purge_support import AKAMAI, FAST, SERVICE, TOKEN, ZONE, secrets_absent, urls
 
 # --- EdgeGrid signer -------------------------------------------------------
 # Test vectors of Akamai's official client, akamai/AkamaiOPEN-edgegrid-python
@@ -333,3 +333,135 @@ def test_bad_options_fail_with_a_reason(options, message):
     with pytest.raises(PurgeError) as e:
         purge(**options)
     assert message in e.value.msg
+
+
+# --- prefixes ----------------------------------------------------------------
+
+def _bodies(stand):
+    return [json.loads(r['body']) for r in stand.received]
+
+
+def test_cloudflare_prefixes_go_without_scheme_30_a_call_apart_from_the_files(standin):
+    stand = standin('cloudflare', token=TOKEN, zone_id=ZONE)
+    prefixes = ['https://www.example.com/t%02d/' % i for i in range(35)]
+    result = purge('cloudflare', urls=urls(2), prefixes=prefixes + prefixes[:2], token=TOKEN, zone_id=ZONE,
+                   base_url=stand.url, **FAST)
+    assert stand.violations == []
+    sent = sorted(_bodies(stand), key=lambda b: (list(b), len(b[list(b)[0]])))
+    assert sent == [{'files': urls(2)}, {'prefixes': ['www.example.com/t%02d/' % i for i in range(30, 35)]},
+                    {'prefixes': ['www.example.com/t%02d/' % i for i in range(30)]}]
+    assert sorted(result['purged_prefixes']) == prefixes and result['purged'] == urls(2) and result['requests'] == 3
+
+
+def test_cloudflare_prefix_deeper_than_31_separators_fails_before_sending(standin):
+    stand = standin('cloudflare', token=TOKEN, zone_id=ZONE)
+    deep = 'https://www.example.com/' + 'd/' * 31
+    with pytest.raises(PurgeError) as e:
+        purge('cloudflare', urls=urls(1), prefixes=[deep], token=TOKEN, zone_id=ZONE, base_url=stand.url, **FAST)
+    assert 'more than the 31 path separators' in e.value.msg and stand.received == []
+
+
+def test_fastly_prefixes_flush_the_service_once_and_never_softly(standin):
+    stand = standin('fastly', token=TOKEN, service_id=SERVICE)
+    result = purge('fastly', urls=urls(1), prefixes=['https://www.example.com/a/', 'https://www.example.com/b/'], soft=True,
+                   token=TOKEN, service_id=SERVICE, base_url=stand.url, **FAST)
+    assert stand.violations == []
+    flush = [r for r in stand.received if r['path'].startswith('/service/')]
+    assert [(r['method'], r['path'], r['headers']['fastly-key']) for r in flush] == [('POST', '/service/%s/purge_all' % SERVICE, TOKEN)]
+    assert 'fastly-soft-purge' not in flush[0]['headers']
+    assert result['purged_prefixes'] == ['https://www.example.com/a/', 'https://www.example.com/b/'] and result['requests'] == 2
+    preview = purge('fastly', check_mode=True, prefixes=['https://www.example.com/a/'], token=TOKEN, service_id=SERVICE,
+                    base_url=stand.url)
+    assert preview['would_send'][0]['url'] == stand.url + '/service/********/purge_all' and secrets_absent(preview)
+
+
+@pytest.mark.parametrize('options', [dict(token=TOKEN), dict(service_id=SERVICE), dict(token=TOKEN, service_id='svc/../x')])
+def test_fastly_prefixes_need_a_service_id_and_a_token_before_anything_is_sent(standin, options):
+    stand = standin('fastly', token=TOKEN)
+    with pytest.raises(PurgeError) as e:
+        purge('fastly', urls=urls(1), prefixes=['https://www.example.com/a/'], base_url=stand.url, **options)
+    assert 'service_id' in e.value.msg and stand.received == [] and SERVICE not in e.value.msg
+
+
+def test_http_purge_bans_each_prefix_path_with_its_host(standin):
+    stand = standin('http_purge')
+    result = purge('http_purge', urls=['https://www.example.com/a.html'], endpoint=stand.url,
+                   prefixes=['https://www.example.com/site/', 'https://img.example.org'], **FAST)
+    assert stand.violations == []
+    assert sorted((r['method'], r['headers']['host'], r['path']) for r in stand.received) == [
+        ('BAN', 'img.example.org', '/'), ('BAN', 'www.example.com', '/site/'), ('PURGE', 'www.example.com', '/a.html')]
+    assert sorted(result['purged_prefixes']) == ['https://img.example.org', 'https://www.example.com/site/']
+
+
+def test_http_purge_ban_method_is_configurable(standin):
+    stand = standin('http_purge', ban_method='XBAN')
+    purge('http_purge', prefixes=['https://www.example.com/site/'], endpoint=stand.url, ban_method='XBAN', **FAST)
+    assert [r['method'] for r in stand.received] == ['XBAN'] and stand.violations == []
+
+
+@pytest.mark.parametrize('answer', [405, 404, 501])
+def test_http_purge_a_prefix_the_edge_does_not_ban_fails(standin, answer):
+    # an edge without the VCL (or Traffic Server, Squid): 404 means purged for a URL, never for a ban
+    stand = standin('http_purge')
+    stand.answer_first(answer)
+    result = purge('http_purge', prefixes=['https://www.example.com/site/'], endpoint=stand.url, retries=0, **FAST)
+    assert result['failed'] and result['purged_prefixes'] == []
+    assert result['failed_urls'] == [{'url': 'https://www.example.com/site/', 'status': answer, 'prefix': True,
+                                      'msg': result['failed_urls'][0]['msg']}]
+    assert 'added no ban' in result['failed_urls'][0]['msg'] and 'URLs and prefixes' in result['msg']
+
+
+def test_nginx_cache_purge_prefix_is_a_partial_key(standin):
+    stand = standin('nginx_cache_purge')
+    result = purge('nginx_cache_purge', prefixes=['https://www.example.com/site/'], endpoint=stand.url, **FAST)
+    assert [(r['method'], r['path'], r['headers']['host']) for r in stand.received] == [('GET', '/purge/site/*', 'www.example.com')]
+    assert result['purged_prefixes'] == ['https://www.example.com/site/'] and not result.get('failed')
+
+
+@pytest.mark.parametrize('partial_keys', [False, True], ids=['ngx_cache_purge 2.3 (Debian 12)', 'nothing matched'])
+def test_nginx_cache_purge_prefix_answered_404_or_412_fails(standin, partial_keys):
+    # 2.3 looks '/site/*' up as one key and answers 404 having removed nothing: a 404 cannot count as purged
+    stand = standin('nginx_cache_purge', partial_keys=partial_keys, not_cached=['/purge/site/*'])
+    result = purge('nginx_cache_purge', prefixes=['https://www.example.com/site/'], endpoint=stand.url, **FAST)
+    assert result['failed'] and [f['status'] for f in result['failed_urls']] == [412 if partial_keys else 404]
+    assert 'partial keys' in result['failed_urls'][0]['msg']
+
+
+def test_webhook_prefixes_go_in_bodies_of_their_own(standin):
+    stand = standin('webhook')
+    result = purge('webhook', paths=['/site/a'], prefixes=['https://www.example.com/site/'], endpoint=stand.url,
+                   webhook_host='origin-a', webhook_dest='/var/www/site', webhook_complete=False, **FAST)
+    assert stand.violations == []
+    assert sorted((r['body'] for r in stand.received), key=len) == [
+        json.dumps({'host': 'origin-a', 'dest': '/var/www/site', 'paths': ['/site/a'], 'complete': False}).encode(),
+        json.dumps({'host': 'origin-a', 'dest': '/var/www/site', 'paths': [], 'complete': False,
+                    'prefixes': ['https://www.example.com/site/']}).encode()]
+    assert result['purged'] == ['/site/a'] and result['purged_prefixes'] == ['https://www.example.com/site/']
+
+
+def test_akamai_prefixes_fail_before_anything_is_sent(standin):
+    stand = standin('akamai')
+    with pytest.raises(PurgeError) as e:
+        purge('akamai', urls=urls(2), prefixes=['https://www.example.com/site/'], base_url=stand.url, **AKAMAI)
+    assert 'no prefix purge' in e.value.msg and 'changes_limit: 0' in e.value.msg and stand.received == []
+
+
+def test_check_mode_lists_prefix_requests_apart(standin):
+    stand = standin('cloudflare', token=TOKEN, zone_id=ZONE)
+    result = purge('cloudflare', check_mode=True, urls=urls(1), prefixes=['https://www.example.com/site/'], token=TOKEN,
+                   zone_id=ZONE, base_url=stand.url)
+    assert stand.received == [] and result['requests'] == 2
+    assert [(r.get('urls'), r.get('prefixes'), r['body']['json']) for r in result['would_send']] == [
+        (urls(1), None, {'files': '1 entries'}), (None, ['https://www.example.com/site/'], {'prefixes': '1 entries'})]
+
+
+@pytest.mark.parametrize('prefix, message', [
+    ('https://www.example.com/site/?v=1', 'query string'),
+    ('/site/', 'not an absolute'),
+    ('https://www.example.com/site/#top', 'fragment'),
+    ('https://www.example.com/a b/', 'whitespace'),
+])
+def test_bad_prefixes_fail_with_a_reason(prefix, message):
+    with pytest.raises(PurgeError) as e:
+        purge('http_purge', prefixes=[prefix])
+    assert message in e.value.msg and e.value.msg.startswith('prefixes: ')

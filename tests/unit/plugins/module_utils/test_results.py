@@ -51,6 +51,65 @@ def test_the_module_passes_workers_to_the_engine(site, monkeypatch, capsys):
     assert seen['workers'] == 3
 
 
+@pytest.mark.parametrize('given, passed', [({}, 1000), ({'changes_limit': 0}, 0), ({'changes_limit': '25'}, 25)])
+def test_the_module_passes_changes_limit_to_the_engine(site, monkeypatch, capsys, given, passed):
+    seen = {}
+
+    def fake_mirror(src, dest, check_mode=False, diff=False, **options):
+        seen.update(options)
+        return {'changed': False}
+    monkeypatch.setattr(symlink_or_copy, 'mirror', fake_mirror)
+    with patch_module_args(dict({'src': str(site / 'build'), 'dest': str(site / 'origin')}, **given)):
+        with pytest.raises(SystemExit):
+            symlink_or_copy.main()
+    out = json.loads(capsys.readouterr().out)
+    assert not out.get('failed'), out
+    assert seen['changes_limit'] == passed
+
+
+def test_changes_limit_caps_changes_and_the_diff_as_check_mode_predicts(tmp_path, run, write):
+    for i in range(5):
+        write('build/f%d' % i)
+    result = check_then_real(run, changes_limit=3, diff=True)
+    # dest's mkdir and five copies: three listed
+    assert [c['path'] for c in result['changes']] == ['.', 'f0', 'f1'] and result['changes_truncated'] is True
+    assert result['summary']['copied'] == 5
+    assert result['diff']['prepared'].splitlines()[3:] == ['... 3 more changes not listed']
+
+
+def test_changes_limit_0_lists_every_change(tmp_path, run, write):
+    for i in range(1005):
+        write('build/f%04d' % i)
+    result = check_then_real(run, changes_limit=0, diff=True)
+    assert len(result['changes']) == 1006 and result['changes_truncated'] is False
+    assert result['changes'][-1] == {'path': 'f1004', 'action': 'copy'}
+    assert 'more changes not listed' not in result['diff']['prepared']
+    assert len(result['diff']['prepared'].splitlines()) == 1006
+
+
+def test_changes_limit_caps_removals_pending(tmp_path, run, write):
+    for i in range(4):
+        write('build/f%d' % i)
+    record = str(tmp_path / 'origin.state')
+    options = dict(state_file=record, prune=True, prune_grace=3600, changes_limit=2)
+    run(**options)
+    for i in range(3):
+        os.unlink(str(tmp_path / ('build/f%d' % i)))
+    result = check_then_real(run, **options)
+    assert [p['path'] for p in result['removals_pending']] == ['f0', 'f1']
+    assert result['summary']['pending_removal'] == 3
+    # nothing changed: nothing cut from changes
+    assert result['changes'] == [] and result['changes_truncated'] is False
+
+
+@pytest.mark.parametrize('limit', [-1, True, 'many', 2.5])
+def test_a_negative_changes_limit_fails_naming_the_option_before_any_change(site, run, limit):
+    result = run(changes_limit=limit)
+    assert result['failed'] and result['msg'].startswith('changes_limit must be a whole number, 0'), result
+    assert repr(limit) in result['msg']
+    assert not os.path.lexists(str(site / 'origin'))
+
+
 def test_warnings_start_with_dest_so_two_trees_do_not_merge(tmp_path, write):
     from ansible_collections.cdn.origin.plugins.module_utils.engine import mirror
     warnings = []
@@ -87,7 +146,7 @@ def test_past_the_diff_skips_are_warned_and_the_rest_counted(tmp_path, run, writ
     for n in range(6):
         os.mkfifo(str(tmp_path / 'build' / ('f%d' % n)))
     dest = str(tmp_path / 'origin')
-    result = run(diff=True)
+    result = run(diff=True, changes_limit=2)
     # the first change is the mkdir of dest, then f0 fits: f1 on are past the diff; skipped_entries keeps 2
     assert result['diff']['prepared'].splitlines()[:2] == ['+ mkdir   ./', '! skip    f0 (a FIFO)']
     assert result['warnings'] == ['%s: 1 skipped (listed in the diff and in skipped_entries)' % dest,

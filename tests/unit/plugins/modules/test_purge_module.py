@@ -17,7 +17,7 @@ from ansible_collections.cdn.origin.plugins.modules import purge as purge_module
 
 from ansible_collections.cdn.origin.tests.unit.plugins.purge_support import AKAMAI, TOKEN, ZONE, secrets_absent, urls
 
-CREDENTIALS = ('token', 'zone_id', 'akamai_client_token', 'akamai_client_secret', 'akamai_access_token')
+CREDENTIALS = ('token', 'zone_id', 'service_id', 'akamai_client_token', 'akamai_client_secret', 'akamai_access_token')
 
 
 class _Captured(Exception):
@@ -75,3 +75,17 @@ def test_module_akamai_run_prints_no_credential(tmp_path, standin):
 def test_bad_option_fails_the_module_with_the_reason(tmp_path):
     done, result = run_module(tmp_path, dict(provider='fastly', urls=['https://e.example/a b']))
     assert done.returncode == 1 and 'whitespace' in result['msg']
+
+
+def test_module_keeps_a_failed_purge_in_pending_file_and_sends_it_on_the_next_run(tmp_path, standin):
+    stand = standin('cloudflare', token=TOKEN, zone_id=ZONE)
+    stand.answer_first(500)
+    pending = tmp_path / 'var' / 'pending.json'
+    args = dict(provider='cloudflare', base_url=stand.url, token=TOKEN, zone_id=ZONE, retries=0, pending_file=str(pending))
+    done, result = run_module(tmp_path, dict(args, urls=urls(2)))
+    assert done.returncode == 1 and result['pending'] == 2 and str(pending) in result['msg']
+    done, result = run_module(tmp_path, dict(args, _ansible_check_mode=True))
+    assert done.returncode == 0 and result['pending_sent'] == 2 and [r['urls'] for r in result['would_send']] == [urls(2)]
+    done, result = run_module(tmp_path, args)
+    assert done.returncode == 0 and result['changed'] and (result['pending'], result['pending_sent']) == (0, 2)
+    assert result['purged'] == urls(2) and not pending.exists() and secrets_absent(result)

@@ -51,12 +51,30 @@ def _json(body):
         return None
 
 
+def _prefix_errors(prefixes):
+    """https://developers.cloudflare.com/cache/how-to/purge-cache/purge_by_prefix/: at most
+    30 prefixes per call, each host and path without scheme ("www.example.com/foo"),
+    at most 31 path separators, no query string or fragment."""
+    errors = []
+    if not 1 <= len(prefixes) <= 30:
+        errors.append('%d prefixes, 1 to 30 per call' % len(prefixes))
+    for prefix in prefixes:
+        if not isinstance(prefix, str) or '://' in prefix or not prefix.split('/', 1)[0]:
+            errors.append('prefix %r is not a host and path without scheme' % (prefix,))
+        elif '?' in prefix or '#' in prefix:
+            errors.append('prefix %r has a query string or fragment' % prefix)
+        elif prefix.count('/') > 31:
+            errors.append('prefix %r has more than 31 path separators' % prefix)
+    return errors
+
+
 def check_cloudflare(stand, req):
     """https://developers.cloudflare.com/api/resources/cache/methods/purge/ and
     https://developers.cloudflare.com/cache/how-to/purge-cache/purge-by-single-file/:
     POST /client/v4/zones/{zone_id}/purge_cache, Authorization: Bearer <token>,
     Content-Type: application/json, {"files": [url, ...]} with at most 30 (older
-    plans), 100 (current plans) or 500 (Enterprise) URLs; the answer is the
+    plans), 100 (current plans) or 500 (Enterprise) URLs, or {"prefixes": [...]}
+    (see _prefix_errors; one kind of purge per call); the answer is the
     {"success", "errors", "messages", "result"} envelope."""
     errors = []
     if req['method'] != 'POST':
@@ -69,8 +87,10 @@ def check_cloudflare(stand, req):
     if not req['headers'].get('content-type', '').startswith('application/json'):
         errors.append('Content-Type is not application/json')
     body = _json(req['body'])
-    if not isinstance(body, dict) or set(body) != {'files'} or not isinstance(body['files'], list):
-        errors.append('body is not {"files": [...]}')
+    if isinstance(body, dict) and set(body) == {'prefixes'} and isinstance(body['prefixes'], list):
+        errors.extend(_prefix_errors(body['prefixes']))
+    elif not isinstance(body, dict) or set(body) != {'files'} or not isinstance(body['files'], list):
+        errors.append('body is not {"files": [...]} nor {"prefixes": [...]}')
     else:
         files = body['files']
         if not 1 <= len(files) <= stand.batch_limit:
@@ -82,12 +102,34 @@ def check_cloudflare(stand, req):
     return 200, {'success': True, 'errors': [], 'messages': [], 'result': {'id': uuid.uuid4().hex}}
 
 
+def check_fastly_purge_all(stand, req):
+    """https://www.fastly.com/documentation/reference/api/purging/#purge-all:
+    POST /service/{service_id}/purge_all, Fastly-Key: <token> (a token with the
+    purge_all scope), no body; it cannot be soft. The answer is {"status": "ok"}."""
+    errors = []
+    if req['method'] != 'POST':
+        errors.append('method %s, not POST' % req['method'])
+    if req['path'] != '/service/%s/purge_all' % stand.service_id:
+        errors.append('path %s is not /service/<service_id>/purge_all' % req['path'])
+    if req['headers'].get('fastly-key') != stand.token:
+        return 401, {'msg': 'Provided credentials are missing or invalid'}
+    if 'fastly-soft-purge' in req['headers']:
+        errors.append('purge_all cannot be soft')
+    if req['body']:
+        errors.append('purge_all has no body')
+    if errors:
+        return 400, {'msg': '; '.join(errors)}
+    return 200, {'status': 'ok'}
+
+
 def check_fastly(stand, req):
     """https://www.fastly.com/documentation/reference/api/purging/#purge-single-url:
     POST /purge/{cached_url}, cached_url being host and path without scheme,
     Fastly-Key: <token>, optional Fastly-Soft-Purge: 1
     (https://www.fastly.com/documentation/guides/full-site-delivery/purging/soft-purges/);
-    the answer is {"status": "ok", "id": ...}."""
+    the answer is {"status": "ok", "id": ...}. /service/... is check_fastly_purge_all."""
+    if req['path'].startswith('/service/'):
+        return check_fastly_purge_all(stand, req)
     errors = []
     if req['method'] != 'POST':
         errors.append('method %s, not POST' % req['method'])
@@ -170,8 +212,11 @@ def _edgegrid_refusal(stand, req):
 
 def check_http_purge(stand, req):
     """https://varnish-cache.org/docs/trunk/users-guide/purging.html: PURGE <path>
-    with the cached object's Host; a VCL `return (purge)` answers 200 "Purged"."""
-    if req['method'] != stand.method:
+    with the cached object's Host; a VCL `return (purge)` answers 200 "Purged".
+    BAN <path prefix> (the VCL of the purge module's examples, #bans on that page)
+    answers 200 "Ban added"; an edge without it (ban_method None, as Traffic
+    Server or Squid) refuses the method."""
+    if req['method'] not in (stand.method, stand.ban_method):
         return 405, None
     if not req['headers'].get('host'):
         return 400, None
@@ -181,17 +226,33 @@ def check_http_purge(stand, req):
 def check_nginx_cache_purge(stand, req):
     """https://github.com/FRiCKLE/ngx_cache_purge, separate-location form
     `location ~ /purge(/.*)`: GET /purge<path>, 200 when the entry was removed,
-    404 when it was not cached."""
+    404 when it was not cached. A path ending in `*` is a partial key
+    (https://github.com/nginx-modules/ngx_cache_purge#partial-key-purge): 200 when
+    entries were removed, 412 when none matched (the not_cached paths); without
+    partial keys (ngx_cache_purge 2.3, Debian 12's) the `*` is part of one key that
+    is never cached: 404."""
     if req['method'] != 'GET' or not req['path'].startswith('/purge/'):
         return 400, None
-    return (404 if req['path'] in stand.not_cached else 200), None
+    if req['path'].endswith('*') and not stand.partial_keys:
+        return 404, None
+    if req['path'] in stand.not_cached:
+        return (412 if req['path'].endswith('*') else 404), None
+    return 200, None
 
 
 def check_webhook(stand, req):
     """The body of roles/mirror/tasks/purge.yml (ansible.builtin.uri, body_format
-    json): {"host", "dest", "paths", "complete"} and nothing else."""
+    json): {"host", "dest", "paths", "complete"} and nothing else; or, for prefixes
+    (the purge module's docs), the same with empty "paths" and "prefixes", a
+    non-empty list of absolute URLs, last."""
     body = _json(req['body'])
-    if req['method'] != stand.method or not isinstance(body, dict) or list(body) != ['host', 'dest', 'paths', 'complete'] \
+    keys = ['host', 'dest', 'paths', 'complete']
+    if isinstance(body, dict) and 'prefixes' in body:
+        keys.append('prefixes')
+        prefixes = body['prefixes']
+        if body.get('paths') != [] or not isinstance(prefixes, list) or not prefixes or not all(_absolute(p) for p in prefixes):
+            return 400, {'error': 'prefixes is not a list of absolute URLs with empty paths'}
+    if req['method'] != stand.method or not isinstance(body, dict) or list(body) != keys \
             or not isinstance(body['paths'], list) or not isinstance(body['complete'], bool):
         return 400, {'error': 'not the mirror role body'}
     if stand.token is not None and req['headers'].get(stand.token_header.lower()) != stand.token:
@@ -213,12 +274,13 @@ class StandIn:
     def __init__(self, provider, token=None, zone_id='zone-0123456789abcdef', batch_limit=30, soft=None, network=None,
                  client_token='akab-client-token', client_secret='akab-client-secret', access_token='akab-access-token',
                  method=None, token_header='Authorization', not_cached=(), hold=0, hold_timeout=2.0, linger=0.0,
-                 max_requests=20000):
+                 max_requests=20000, service_id='svc0123456789abcdef', ban_method='BAN', partial_keys=True):
         self.provider = provider
         self.check = CHECKS[provider]
         self.token, self.zone_id, self.batch_limit, self.soft, self.network = token, zone_id, batch_limit, soft, network
         self.client_token, self.client_secret, self.access_token = client_token, client_secret, access_token
         self.method = method or {'http_purge': 'PURGE', 'webhook': 'POST'}.get(provider)
+        self.service_id, self.ban_method, self.partial_keys = service_id, ban_method, partial_keys
         self.token_header = token_header
         self.not_cached = set(not_cached)
         self.hold, self.hold_timeout, self.linger, self.max_requests = hold, hold_timeout, linger, max_requests
@@ -340,10 +402,11 @@ def main():
     parser.add_argument('--token-header', default='Authorization')
     parser.add_argument('--zone-id', default='zone-0123456789abcdef')
     parser.add_argument('--batch-limit', type=int, default=30)
+    parser.add_argument('--service-id', default='svc0123456789abcdef')
     parser.add_argument('--fail-first', type=int, default=0, help='answer the first N requests 500')
     args = parser.parse_args()
     stand = StandIn(args.provider, token=args.token, zone_id=args.zone_id, batch_limit=args.batch_limit,
-                    token_header=args.token_header)
+                    token_header=args.token_header, service_id=args.service_id)
     stand.answer_first(500, args.fail_first)
     stand.start()
     tmp = args.port_file + '.tmp'

@@ -1,0 +1,84 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, cdn.origin maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+# Documented in purge_urls.yml and purge_prefixes.yml, one file per filter as ansible-doc reads them.
+
+import posixpath
+from urllib.parse import quote as url_quote
+
+from ansible.errors import AnsibleFilterError
+from ansible.utils.display import Display
+
+PURGED_ACTIONS = ('symlink', 'hardlink', 'copy', 'update', 'relink', 'refresh', 'remove')
+# RFC 3986 sub-delims, ':' and '@' are allowed in a path segment as they are
+SAFE = "/!$&'()*+,;=:@~"
+
+
+def _results(value):
+    if isinstance(value, dict):
+        value = value.get('results', [value])
+    if not isinstance(value, (list, tuple)):
+        raise AnsibleFilterError('purge_urls: registered results (a list of dicts) are needed, not %s' % type(value).__name__)
+    return [r for r in value if isinstance(r, dict) and r.get('changed')]
+
+
+def tree_root(base_url, result, default_prefix):
+    """base_url + the tree's purge_prefix: what every path of the tree is appended to."""
+    prefix = (result.get('mirror_tree') or {}).get('purge_prefix')
+    return (base_url or '') + ((default_prefix if prefix is None else prefix) or '')
+
+
+def directory_url(root):
+    """The URL of the directory `root` names, ending in a slash."""
+    return root if root.endswith('/') else root + '/'
+
+
+def purge_urls(results, base_url='', index_files=('index.html',), default_prefix='', actions=PURGED_ACTIONS, quote=True):
+    wanted = frozenset(actions)
+    index_files = frozenset(index_files or ())
+    urls, seen = [], set()
+
+    def add(url):
+        if url not in seen:
+            seen.add(url)
+            urls.append(url)
+
+    for result in _results(results):
+        root = tree_root(base_url, result, default_prefix)
+        for change in result.get('changes') or ():
+            if change.get('action') not in wanted:
+                continue
+            path = change['path']
+            if path == '.':
+                add(root)
+                continue
+            shown = url_quote(path, safe=SAFE) if quote else path
+            add(root + shown)
+            if posixpath.basename(path) in index_files:
+                parent = posixpath.dirname(shown)
+                add(root + parent + '/' if parent else directory_url(root))
+    return urls
+
+
+def purge_prefixes(results, base_url='', default_prefix='', warn=True):
+    """The prefix URL of each changed tree whose change list was cut (changes_truncated): purged as a whole."""
+    prefixes = []
+    for result in _results(results):
+        if result.get('changes_truncated'):
+            prefix = directory_url(tree_root(base_url, result, default_prefix))
+            if prefix not in prefixes:
+                prefixes.append(prefix)
+            if warn:
+                Display().warning('cdn.origin.purge_prefixes: the change list of %s was cut, so everything under %s is purged'
+                                  ' instead of its changed URLs' % ((result.get('mirror_tree') or {}).get('dest', 'a tree'), prefix))
+    return prefixes
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'purge_urls': purge_urls, 'purge_prefixes': purge_prefixes}

@@ -1,0 +1,113 @@
+# -*- coding: utf-8 -*-
+"""The filters cdn.origin.purge_urls and purge_prefixes on results of real runs over real trees."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import shutil
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.cdn.origin.plugins.filter import purge as purge_filters
+from ansible_collections.cdn.origin.plugins.filter.purge import FilterModule, purge_prefixes, purge_urls
+from ansible_collections.cdn.origin.plugins.module_utils.engine import mirror
+
+BASE = 'https://www.example.com'
+
+
+def _write(root, rel, data=b'x'):
+    path = os.path.join(str(root), rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'wb') as f:
+        f.write(data)
+
+
+@pytest.fixture
+def tree(tmp_path):
+    """run(**tree_keys): the result of mirroring tmp_path/src into tmp_path/dest, carrying its tree as the role's loop does."""
+    src, dest = tmp_path / 'src', tmp_path / 'dest'
+    for rel in ('index.html', 'news/index.html', 'news/today.html', 'docs/a b%.txt', 'docs/é.txt', 'legacy/a.txt'):
+        _write(src, rel)
+
+    def run(changes_limit=1000, **tree_keys):
+        result = mirror(src=str(src), dest=str(dest), within=[], fsync=False, prune=True, max_delete=None,
+                        changes_limit=changes_limit)
+        result['mirror_tree'] = dict(tree_keys, dest=str(dest), src=str(src))
+        return result
+    run.src = src
+    return run
+
+
+def test_every_purged_change_is_one_url_and_a_changed_index_purges_its_directory(tree):
+    urls = purge_urls([tree(purge_prefix='/site/')], base_url=BASE)
+    assert sorted(urls) == sorted([
+        BASE + '/site/docs/a%20b%25.txt', BASE + '/site/docs/%C3%A9.txt',
+        BASE + '/site/index.html', BASE + '/site/',
+        BASE + '/site/legacy/a.txt',
+        BASE + '/site/news/index.html', BASE + '/site/news/', BASE + '/site/news/today.html',
+    ])
+    assert len(urls) == len(set(urls))
+
+
+def test_removals_and_updates_are_purged_with_their_directories_and_an_unchanged_tree_gives_nothing(tree):
+    tree()
+    assert purge_urls([tree(purge_prefix='/site/')], base_url=BASE) == []
+    shutil.rmtree(str(tree.src / 'legacy'))
+    _write(tree.src, 'news/index.html', b'new')
+    urls = purge_urls({'results': [tree(purge_prefix='/site/')]}, base_url=BASE)
+    assert sorted(urls) == sorted([BASE + '/site/legacy/a.txt', BASE + '/site/legacy',
+                                   BASE + '/site/news/index.html', BASE + '/site/news/'])
+
+
+def test_the_root_index_gives_the_prefix_url_ending_in_a_slash(tree):
+    assert BASE + '/' in purge_urls([tree()], base_url=BASE)
+    shutil.rmtree(str(tree.src.parent / 'dest'))
+    assert BASE + '/' in purge_urls([tree(purge_prefix='/')], base_url=BASE)
+
+
+def test_the_default_prefix_applies_where_a_tree_has_none_and_index_files_can_be_turned_off(tree):
+    urls = purge_urls([tree()], base_url=BASE, default_prefix='/static/', index_files=[])
+    assert BASE + '/static/index.html' in urls
+    assert not [u for u in urls if u.endswith('/')]
+
+
+def test_without_quoting_the_paths_are_as_the_webhook_body_always_had_them(tree):
+    paths = purge_urls([tree(purge_prefix='/site/')], quote=False, index_files=[])
+    assert '/site/docs/a b%.txt' in paths and '/site/docs/é.txt' in paths
+    assert all(p.startswith('/site/') for p in paths)
+
+
+def test_only_the_given_actions_are_purged(tree):
+    assert purge_urls([tree()], base_url=BASE, actions=['remove']) == []
+
+
+def test_dest_itself_is_the_prefix_url(tree):
+    result = tree(purge_prefix='/site/')
+    result['changes'] = [{'path': '.', 'action': 'update'}]
+    assert purge_urls([result], base_url=BASE) == [BASE + '/site/']
+
+
+def test_a_cut_list_gives_the_tree_prefix_and_a_warning(tree, monkeypatch):
+    warned = []
+    monkeypatch.setattr(purge_filters.Display, 'warning', lambda self, msg, *a, **k: warned.append(msg))
+    cut = tree(changes_limit=2, purge_prefix='/site')
+    assert cut['changes_truncated'] and len(cut['changes']) == 2
+    assert purge_prefixes([cut], base_url=BASE) == [BASE + '/site/']
+    assert len(warned) == 1 and cut['mirror_tree']['dest'] in warned[0] and BASE + '/site/' in warned[0]
+    assert purge_prefixes([cut], base_url=BASE, warn=False) == [BASE + '/site/'] and len(warned) == 1
+
+
+def test_a_complete_list_gives_no_prefix(tree):
+    assert purge_prefixes([tree(changes_limit=0)], base_url=BASE) == []
+
+
+def test_results_that_are_not_a_list_are_refused():
+    with pytest.raises(AnsibleFilterError, match='registered results'):
+        purge_urls('not results')
+
+
+def test_the_filters_are_registered():
+    assert FilterModule().filters() == {'purge_urls': purge_urls, 'purge_prefixes': purge_prefixes}
