@@ -120,6 +120,9 @@ def main():
         got = scenario.received()
         expect(rc != 0, 'a deploy with a failed and an unreachable origin fails', out)
         expect(sorted(got) == urls, 'its purge sent the URLs o1 and o3 changed, each once: %s' % got, out)
+        purge_task = out.split('Purge the changed URLs through webhook]')[-1].split('TASK [')[0]
+        expect(out.count('Purge the changed URLs through webhook]') == 1 and '[o1 -> localhost]' in purge_task,
+               'in one task, from the controller', out)
         expect('2 origin(s) did not converge' in out and 'o4: unreachable' in out
                and 'o2: %s: within %s does not exist' % (scenario.path('origin', 'o2', 'site'), scenario.path('missing')) in out,
                'the failure names o2 (its tree and why) and o4', out)
