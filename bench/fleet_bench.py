@@ -25,7 +25,6 @@ import re
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -226,7 +225,7 @@ def median_run(fleet, label, playbook, repeat, *extra):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--hosts', type=int, default=50)
     parser.add_argument('--files', type=int, default=10000)
     parser.add_argument('--forks', type=int, default=10)
@@ -268,9 +267,9 @@ def main(argv=None):
     print('| --- | --- | --- | --- | --- | --- |')
     for run in runs:
         rec = run['received']
-        print('| %s | %s | %d | %d | %d (%d, %d) | %d |' % (run['label'], '/'.join(str(s) for s in run.get('all_seconds', [run['seconds']])),
-                                                         run['rc'], run['changed_hosts'], rec['urls'], rec['unique_urls'],
-                                                         rec['most_per_url'], rec['requests']))
+        seconds = '/'.join(str(s) for s in run.get('all_seconds', [run['seconds']]))
+        print('| %s | %s | %d | %d | %d (%d, %d) | %d |' % (run['label'], seconds, run['rc'], run['changed_hosts'], rec['urls'],
+                                                         rec['unique_urls'], rec['most_per_url'], rec['requests']))
     print('ratios: %s (goals %s)' % (result['ratios'], result['goals']))
     for run in runs:
         print('%s slowest tasks: %s' % (run['label'], '; '.join('%s %.2fs' % t for t in run['slowest_tasks'][:5])))
