@@ -268,8 +268,9 @@ def main(argv=None):
     for run in runs:
         rec = run['received']
         seconds = '/'.join(str(s) for s in run.get('all_seconds', [run['seconds']]))
-        print('| %s | %s | %d | %d | %d (%d, %d) | %d |' % (run['label'], seconds, run['rc'], run['changed_hosts'], rec['urls'],
-                                                         rec['unique_urls'], rec['most_per_url'], rec['requests']))
+        cells = (run['label'], seconds, run['rc'], run['changed_hosts'], rec['urls'], rec['unique_urls'], rec['most_per_url'],
+                 rec['requests'])
+        print('| %s | %s | %d | %d | %d (%d, %d) | %d |' % cells)
     print('ratios: %s (goals %s)' % (result['ratios'], result['goals']))
     for run in runs:
         print('%s slowest tasks: %s' % (run['label'], '; '.join('%s %.2fs' % t for t in run['slowest_tasks'][:5])))
