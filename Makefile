@@ -5,13 +5,13 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 .PHONY: help demo test venv units pytest sanity integration matrix lint changelog \
-        build docs adversarial webservers fuzz molecule bench bench-quick bench-fleet clean
+        build docs adversarial webservers edges fuzz molecule bench bench-quick bench-fleet clean
 
 help:
 	@echo "make demo   - mirror an example tree on localhost with ansible-playbook"
 	@echo "make test   - every check CI runs (what .ci/run calls)"
-	@echo "single steps: units pytest sanity integration matrix lint changelog build docs adversarial webservers molecule bench-quick"
-	@echo "longer runs:  bench (full benchmark) bench-fleet (50 origins over SSH) fuzz (long property-based run)"
+	@echo "single steps: units pytest sanity integration matrix lint changelog build docs adversarial webservers edges molecule bench-quick"
+	@echo "longer runs:  bench (full benchmark) fuzz (long property-based run)"
 
 venv:
 	scripts/venv.sh test
@@ -23,7 +23,7 @@ demo:
 test:
 	scripts/test.sh
 
-pytest units sanity integration matrix lint changelog build docs adversarial webservers molecule: venv
+pytest units sanity integration matrix lint changelog build docs adversarial webservers edges molecule: venv
 	scripts/$@.sh
 
 fuzz: venv
@@ -34,7 +34,7 @@ bench-quick: venv
 
 bench: venv
 	scripts/bench.sh full
-	.venv/bin/python bench/purge_bench.py
+	scripts/purge_bench.sh
 
 bench-fleet: venv
 	scripts/bench-fleet.sh

@@ -1,19 +1,25 @@
-"""Throughput of cdn.origin.purge: 10,000 URLs through http_purge and through the Cloudflare stand-in.
+"""Throughput of cdn.origin.purge: 10,000 URLs through http_purge (to a Python listener and to a real Varnish)
+and through the Cloudflare stand-in.
 
     .venv/bin/python bench/purge_bench.py [--urls 10000] [--concurrency 10] [--varnish HOST:PORT]
 
-Each listener runs in a process of its own on 127.0.0.1 (the stand-in of
-tests/integration/targets/setup_purge_standin, which checks every request as
-the tests do), so the client's threads do not share a GIL with the server.
-`--varnish` points http_purge at a running Varnish instead (a VCL that answers
-PURGE from 127.0.0.1); without it the http_purge listener is the Python
-stand-in, and the figure is bounded by that single Python process as much as by
-the module. The engine runs in-process, as the module runs it, with the
-module's default retries and timeouts. A report, not a test: nothing asserts a
-time.
+Each listener runs in a process of its own on 127.0.0.1 (the stand-ins of
+tests/integration/targets/setup_purge_standin, which check every request as
+the tests do), so the client's threads do not share a GIL with the server; the
+Python http_purge listener bounds its figure as much as the module does.
+The Varnish row is Debian's varnishd with the edge tests' VCL
+(tests/webservers/server_support.py: PURGE from 127.0.0.1 behind an ACL),
+started here on 127.0.0.1 and stopped by its pid (scripts/purge_bench.sh
+installs it; without varnishd the row is skipped, saying so); `--varnish`
+points that row at a running Varnish instead. The URLs are not in Varnish's
+cache: each PURGE is a hash lookup that finds nothing, as for most URLs of a
+deploy (an edge holds what was asked for). The engine runs in-process, as the
+module runs it, with the module's default retries and timeouts. A report, not a
+test: nothing asserts a time.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -23,6 +29,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STANDIN = os.path.join(ROOT, 'tests', 'integration', 'targets', 'setup_purge_standin', 'files', 'purge_standin.py')
+SERVERS = os.path.join(ROOT, 'tests', 'webservers')
 TOKEN = 'bench-token'
 ZONE = 'bench-zone'
 
@@ -65,24 +72,34 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--urls', type=int, default=10000)
     parser.add_argument('--concurrency', type=int, default=10)
-    parser.add_argument('--varnish', help='HOST:PORT of a local Varnish that accepts PURGE (default: the Python listener)')
+    parser.add_argument('--varnish', help='HOST:PORT of a running Varnish that accepts PURGE (default: one started here)')
     args = parser.parse_args()
-    sys.path.insert(0, collections_dir())
+    sys.path[:0] = [collections_dir(), SERVERS]
     from ansible_collections.cdn.origin.plugins.module_utils.purge import purge
+    import server_support
 
     procs = []
-    with tempfile.TemporaryDirectory(prefix='purge-bench.') as scratch:
+    with tempfile.TemporaryDirectory(prefix='purge-bench.') as scratch, contextlib.ExitStack() as edges:
         try:
-            if args.varnish:
-                edge, label = 'http://' + args.varnish, 'http_purge -> Varnish %s' % args.varnish
-            else:
-                proc, edge = start_standin('http_purge', scratch)
-                procs.append(proc)
-                label = 'http_purge -> Python listener (no varnishd)'
+            proc, listener = start_standin('http_purge', scratch)
+            procs.append(proc)
             proc, api = start_standin('cloudflare', scratch, '--token', TOKEN, '--zone-id', ZONE)
             procs.append(proc)
+            if args.varnish:
+                varnish = 'http://' + args.varnish
+            elif os.path.exists(server_support.VARNISHD):
+                # its backend is the discard port, where nothing listens: a PURGE never reaches the backend
+                varnish = 'http://127.0.0.1:%d' % edges.enter_context(server_support.varnish(9, ports=server_support.EDGE_PORTS))
+            else:
+                varnish = None
             print('concurrency %d, one process per listener, 127.0.0.1 only' % args.concurrency)
-            timed(purge, label, args.urls, provider='http_purge', endpoint=edge, concurrency=args.concurrency)
+            timed(purge, 'http_purge -> Python listener', args.urls, provider='http_purge', endpoint=listener,
+                  concurrency=args.concurrency)
+            if varnish:
+                timed(purge, 'http_purge -> Varnish %s' % (args.varnish or '7 (started here)'), args.urls,
+                      provider='http_purge', endpoint=varnish, concurrency=args.concurrency)
+            else:
+                print('http_purge -> Varnish: skipped, %s is not installed (scripts/purge_bench.sh installs it)' % server_support.VARNISHD)
             timed(purge, 'cloudflare stand-in, batches of 30', args.urls, provider='cloudflare', base_url=api,
                   token=TOKEN, zone_id=ZONE, concurrency=args.concurrency)
         finally:

@@ -33,6 +33,7 @@ step build         scripts/build.sh
 step docs          scripts/docs.sh
 step adversarial   scripts/adversarial.sh
 step webservers    scripts/webservers.sh
+step edges         scripts/edges.sh
 step molecule      scripts/molecule.sh
 step bench-quick   scripts/bench.sh quick
 

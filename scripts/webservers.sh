@@ -14,5 +14,5 @@ cd "$ROOT"
 export PATH="$PATH:/usr/sbin:/sbin"
 need_apt nginx nginx-light
 need_apt apache2 apache2
-say "pytest tests/webservers (nginx $(nginx -v 2>&1 | sed 's/.*\///'), $(apache2 -v | sed -n 's/^Server version: //p'))"
-python -m pytest tests/webservers -q -p no:cacheprovider -rsxX "$@"
+say "pytest tests/webservers/test_webservers.py (nginx $(nginx -v 2>&1 | sed 's/.*\///'), $(apache2 -v | sed -n 's/^Server version: //p'))"
+python -m pytest tests/webservers/test_webservers.py -q -p no:cacheprovider -rsxX "$@"

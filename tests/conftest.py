@@ -43,3 +43,25 @@ def _mounted(args, point):
 def mounted():
     """mounted(args, point): a context manager mounting a file system at `point` (a tmpfs, a bind mount, an image)."""
     return _mounted
+
+
+def _collections_path():
+    import ansible_collections.cdn.origin as collection
+    # .../ansible_collections/cdn/origin as imported, links not resolved: the root three levels up
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(list(collection.__path__)[0]))))
+
+
+@pytest.fixture
+def ansible_playbook():
+    """ansible_playbook(playbook, *args): the CompletedProcess (output in stdout) of ansible-playbook, the one
+    next to this Python, with this checkout as cdn.origin on an inventory of localhost alone; skips without it."""
+    binary = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
+    if not os.access(binary, os.X_OK):
+        pytest.skip('ansible-playbook is not installed next to %s' % sys.executable)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=_collections_path(), ANSIBLE_COLLECTIONS_SCAN_SYS_PATH='false',
+               ANSIBLE_NOCOLOR='1', ANSIBLE_RETRY_FILES_ENABLED='false')
+
+    def run(playbook, *args):
+        return subprocess.run([binary, '-i', 'localhost,', playbook] + list(args), env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, check=False)
+    return run

@@ -15,7 +15,9 @@ Several runs may share the file (the hosts of a play purging from the
 controller at once). A run reads it without a lock and sends what it holds; it
 then rewrites it under an exclusive lock on its directory, starting from what
 the file holds at that moment: the entries this run purged leave it, the ones
-that failed are added, and what another run added meanwhile stays.
+that failed are added, and what another run added meanwhile stays. Every
+writer holds that lock while its temporary file exists, so one found under the
+lock was left by a run that died: it is removed.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -63,6 +65,7 @@ class Pending:
     def __init__(self, path):
         self.path = path
         self.dir = os.path.dirname(path)
+        self._temp = ('.%s.' % os.path.basename(path), '.tmp')
 
     def read(self):
         """[(kind, value)] the file holds, in its order; [] when it does not exist."""
@@ -102,6 +105,7 @@ class Pending:
         dfd = os.open(self.dir, os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0) | getattr(os, 'O_CLOEXEC', 0))
         try:
             fcntl.flock(dfd, fcntl.LOCK_EX)
+            self._remove_stale()
             current = self.read()
             done = set(done)
             entries = [e for e in current if e not in done]
@@ -120,6 +124,15 @@ class Pending:
         finally:
             os.close(dfd)
 
+    def _remove_stale(self):
+        start, end = self._temp
+        for name in os.listdir(self.dir):
+            if name.startswith(start) and name.endswith(end):
+                try:
+                    os.unlink(os.path.join(self.dir, name))
+                except FileNotFoundError:
+                    pass
+
     def _make_dir(self):
         try:
             os.makedirs(self.dir, 0o700)
@@ -134,7 +147,7 @@ class Pending:
             doc[kind] = [value for k, value in entries if k == kind]
         data = (json.dumps(doc, indent=1) + '\n').encode('utf-8')
         # mkstemp creates the file with mode 0600
-        fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(self.path), suffix='.tmp', dir=self.dir)
+        fd, tmp = tempfile.mkstemp(prefix=self._temp[0], suffix=self._temp[1], dir=self.dir)
         try:
             with os.fdopen(fd, 'wb') as f:
                 f.write(data)

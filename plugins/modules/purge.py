@@ -68,9 +68,11 @@ options:
         sends a tree's prefix when its change list is truncated). Duplicates are purged once.
       - V(cloudflare) - purge by prefix (the body's C(prefixes) list), each prefix sent as host and path without
         scheme (so it covers C(http) and C(https)), 30 a call whatever O(batch_size), at most 31 path separators each
-        (every plan).
+        (every plan). Cloudflare rate-limits these calls per account, more tightly than URL purges (a Free plan 5 a
+        minute); a 429 waits for its C(Retry-After), see O(retries).
       - V(http_purge) - one O(ban_method) request (default C(BAN)) per prefix, to the prefix's path with its C(Host).
-        Varnish needs the VCL of the examples to turn it into a ban; only a 2xx answer counts as purged. Traffic Server
+        Varnish needs the VCL of the examples to turn it into a ban; only a 2xx answer counts as purged, so the edge
+        must answer the C(BAN) itself, never pass it to an origin that answers 2xx to any method. Traffic Server
         and Squid have no prefix purge over HTTP (a C(BAN) fails there); purge every URL instead, from a complete
         list (C(changes_limit=0) of C(cdn.origin.symlink_or_copy)).
       - V(nginx_cache_purge) - one C(GET <endpoint>/purge<prefix path>*), the partial-key form of the
@@ -101,7 +103,8 @@ options:
         such a list (or a symlink, or an entry that cannot be sent, such as webhook paths for another provider) fails
         the task naming the path, before anything is sent, since it may be the only record of a failed purge.
       - Runs sharing the file at once (the hosts of a play purging from the controller) each rewrite it under a lock
-        from what it holds then, so none loses another's entries.
+        on its directory from what it holds then, so none loses another's entries; a temporary file left beside it
+        by a run that was killed is removed by the next update.
       - Check mode reads it, includes its entries in RV(would_send), and writes nothing.
     type: path
     version_added: 0.2.0

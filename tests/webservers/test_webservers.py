@@ -16,26 +16,20 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import contextlib
 import os
 import shutil
-import socket
-import subprocess
 import tempfile
-import time
-import urllib.error
-import urllib.request
 
 import pytest
 
 from ansible_collections.cdn.origin.plugins.module_utils.engine import mirror
 
-NGINX = shutil.which('nginx') or '/usr/sbin/nginx'
+from server_support import get, nginx, run_server
+
 APACHE = shutil.which('apache2') or '/usr/sbin/apache2'
 APACHE_MODULES = '/usr/lib/apache2/modules'
 # the owner of the originals, not the process's (root) nor the servers' (www-data)
 OWNER = 65534
-SERVER_USER = 'www-data'
 FILES = {
     'index.html': b'<h1>home</h1>\n',
     'img/a.png': b'A' * 1000,
@@ -44,8 +38,6 @@ FILES = {
 }
 # the build's own file: copied, so served by every server whatever its symlink setting
 COPIED = 'css/site.css'
-READY_TRIES = 200
-READY_PAUSE = 0.025
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason='servers switch to www-data and links are chowned: needs root')
 
@@ -86,82 +78,6 @@ def _mirror(top, name, within='htdocs', **options):
     return dest
 
 
-def _free_port():
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def _get(port, rel):
-    """(status, body) of GET /rel."""
-    try:
-        with urllib.request.urlopen('http://127.0.0.1:%d/%s' % (port, rel), timeout=5) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, b''
-
-
-@contextlib.contextmanager
-def _serving(command, port, workdir):
-    """Run a server in the foreground until the block ends; waits (bounded) until it accepts connections."""
-    log = open(os.path.join(workdir, 'console.log'), 'wb')
-    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        for _try in range(READY_TRIES):
-            if proc.poll() is not None:
-                break
-            with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
-                if s.connect_ex(('127.0.0.1', port)) == 0:
-                    break
-            time.sleep(READY_PAUSE)
-        else:
-            pytest.fail('%s did not listen on 127.0.0.1:%d: %s' % (command[0], port, _logs(workdir)))
-        if proc.poll() is not None:
-            pytest.fail('%s exited with %s: %s' % (command[0], proc.returncode, _logs(workdir)))
-        yield
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-        log.close()
-
-
-def _logs(workdir):
-    found = []
-    for name in ('console.log', 'error.log'):
-        path = os.path.join(workdir, name)
-        if os.path.exists(path):
-            with open(path, 'rb') as f:
-                found.append('%s: %s' % (name, f.read()[-2000:].decode(errors='replace')))
-    return '; '.join(found)
-
-
-NGINX_CONF = '''daemon off;
-master_process on;
-worker_processes 1;
-user %(user)s;
-pid %(work)s/nginx.pid;
-error_log %(work)s/error.log;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path %(work)s/body;
-    proxy_temp_path %(work)s/proxy;
-    fastcgi_temp_path %(work)s/fastcgi;
-    uwsgi_temp_path %(work)s/uwsgi;
-    scgi_temp_path %(work)s/scgi;
-    server {
-        listen 127.0.0.1:%(port)d;
-        root %(root)s;
-        disable_symlinks %(setting)s;
-    }
-}
-'''
-
 APACHE_CONF = '''ServerRoot "%(work)s"
 DefaultRuntimeDir "%(work)s"
 PidFile "%(work)s/apache2.pid"
@@ -188,36 +104,14 @@ APACHE_LOADS = ''.join('LoadModule %s_module %s/mod_%s.so\n' % (name, APACHE_MOD
                        for name in ('mpm_event', 'authz_core', 'mime'))
 
 
-@contextlib.contextmanager
-def _server(binary, conf_template, argv, **values):
-    """`binary` in the foreground with `conf_template` (filled with `values`, its work directory, a free
-    port and the server user) as its configuration in a fresh directory; yields the port."""
-    name = os.path.basename(binary)
-    if not os.path.exists(binary):
-        pytest.skip('%s is not installed (scripts/webservers.sh installs it)' % name)
-    work = tempfile.mkdtemp(prefix='cdn-origin-%s-' % name)
-    port = _free_port()
-    conf = os.path.join(work, name + '.conf')
-    with open(conf, 'w') as f:
-        f.write(conf_template % dict(values, work=work, port=port, user=SERVER_USER))
-    try:
-        with _serving([binary] + argv(conf, work), port, work):
-            yield port
-    finally:
-        shutil.rmtree(work)
-
-
-def nginx(root, setting):
-    return _server(NGINX, NGINX_CONF, lambda conf, work: ['-c', conf, '-p', work], root=root, setting=setting)
-
-
 def apache(root, options):
-    return _server(APACHE, APACHE_CONF, lambda conf, _work: ['-f', conf, '-DFOREGROUND'], root=root, options=options,
-                   modules=APACHE_LOADS)
+    return run_server(APACHE, {'apache2.conf': APACHE_CONF},
+                      lambda work, _port: ['-f', os.path.join(work, 'apache2.conf'), '-DFOREGROUND'],
+                      root=root, options=options, modules=APACHE_LOADS)
 
 
 def _answers(port):
-    return dict((rel, _get(port, rel)) for rel in FILES)
+    return dict((rel, get(port, rel)) for rel in FILES)
 
 
 def _served_whole(answers):

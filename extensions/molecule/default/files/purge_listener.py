@@ -1,10 +1,20 @@
 """A stand-in for a CDN purge API on loopback: every request becomes one
 JSON line in the log (method, path, token header, parsed body), answered 202.
+Threaded, since cdn.origin.purge sends up to 10 requests at once.
 """
 
 import json
 import sys
-from http.server import BaseHTTPRequestHandler, HTTPServer
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOCK = threading.Lock()
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # a backlog of 5 would drop the SYNs of a burst of connections, which then come a second later
+    request_queue_size = 128
 
 
 class Recorder(BaseHTTPRequestHandler):
@@ -24,7 +34,7 @@ class Recorder(BaseHTTPRequestHandler):
             'content_type': self.headers.get('Content-Type'),
             'body': body,
         }
-        with open(self.log_path, 'a') as log:
+        with LOCK, open(self.log_path, 'a') as log:
             log.write(json.dumps(entry) + '\n')
         self.send_response(202)
         self.send_header('Content-Length', '0')
@@ -39,7 +49,8 @@ class Recorder(BaseHTTPRequestHandler):
 def main():
     port, Recorder.log_path = int(sys.argv[1]), sys.argv[2]
     open(Recorder.log_path, 'a').close()
-    HTTPServer(('127.0.0.1', port), Recorder).serve_forever()
+    server = Server(('127.0.0.1', port), Recorder)
+    server.serve_forever()
 
 
 if __name__ == '__main__':

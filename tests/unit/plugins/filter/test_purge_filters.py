@@ -111,3 +111,17 @@ def test_results_that_are_not_a_list_are_refused():
 
 def test_the_filters_are_registered():
     assert FilterModule().filters() == {'purge_urls': purge_urls, 'purge_prefixes': purge_prefixes}
+
+
+@pytest.mark.parametrize('base_url, prefix', [
+    (BASE, '/site/'), (BASE + '/', '/site/'), (BASE, 'site'), (BASE + '/', 'site/'), (BASE, '/site'),
+])
+def test_the_base_url_and_the_prefix_are_joined_by_one_slash(tree, base_url, prefix):
+    urls = purge_urls([tree(purge_prefix=prefix)], base_url=base_url)
+    assert BASE + '/site/index.html' in urls and BASE + '/site/' in urls
+    assert not [u for u in urls if '//' in u[len('https://'):] or not u.startswith(BASE + '/site/')]
+
+
+def test_a_tree_without_prefix_is_purged_under_the_base_url(tree):
+    urls = purge_urls([tree()], base_url=BASE)
+    assert BASE + '/index.html' in urls and BASE + '/' in urls and all(u.startswith(BASE + '/') for u in urls)

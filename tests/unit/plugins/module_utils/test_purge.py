@@ -197,6 +197,12 @@ def test_webhook_batch_size_0_sends_one_request(standin):
     assert [json.loads(r['body'])['complete'] for r in stand.received] == [False] and result['requests'] == 1
 
 
+def test_webhook_batch_size_0_with_nothing_to_purge_sends_nothing(standin):
+    stand = standin('webhook')
+    result = purge('webhook', paths=[], endpoint=stand.url, batch_size=0, **FAST)
+    assert result['requests'] == 0 and not result['changed'] and stand.received == []
+
+
 def test_webhook_status_code_says_what_accepted_means(standin):
     stand = standin('webhook')
     result = purge('webhook', paths=['/a'], endpoint=stand.url, status_code=[202], **FAST)
@@ -465,3 +471,18 @@ def test_bad_prefixes_fail_with_a_reason(prefix, message):
     with pytest.raises(PurgeError) as e:
         purge('http_purge', prefixes=[prefix])
     assert message in e.value.msg and e.value.msg.startswith('prefixes: ')
+
+
+def test_webhook_paths_are_sent_as_the_role_always_sent_them_spaces_included(standin):
+    # ansible.builtin.uri sent a file name with a space or a non-ASCII letter as it is; a JSON body carries it
+    stand = standin('webhook')
+    paths = ['/site/docs/café menu.txt', '/site/a b/']
+    result = purge('webhook', paths=paths, endpoint=stand.url, webhook_host='origin-a', webhook_dest='/var/www/site', **FAST)
+    assert stand.violations == [] and result['purged'] == paths
+    assert [json.loads(r['body'])['paths'] for r in stand.received] == [paths]
+
+
+@pytest.mark.parametrize('path', ['/a\nb', '/a\tb', '/a\x7f', ''])
+def test_webhook_paths_with_a_control_character_are_refused(path):
+    with pytest.raises(PurgeError, match='control character'):
+        purge('webhook', paths=[path], endpoint='http://127.0.0.1:1/', check_mode=True)

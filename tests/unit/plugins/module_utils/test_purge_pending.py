@@ -6,6 +6,7 @@ __metaclass__ = type
 
 import errno
 import json
+import multiprocessing
 import os
 import stat
 
@@ -183,4 +184,33 @@ def test_an_update_keeps_what_another_run_added_meanwhile(tmp_path):
     # this run purged 1, failed 2 again and a prefix
     assert pending.update([('urls', 'https://a.example/1')], [('urls', 'https://a.example/2'), ('prefixes', 'https://a.example/p/')]) == 3
     assert pending.read() == [('urls', 'https://a.example/2'), ('urls', 'https://a.example/3'), ('prefixes', 'https://a.example/p/')]
+    assert os.listdir(str(tmp_path)) == ['p.json']
+
+
+def test_a_temporary_file_left_by_a_run_that_died_is_removed(tmp_path):
+    pending = Pending(str(tmp_path / 'p.json'))
+    stale = tmp_path / '.p.json.k3j2_x.tmp'
+    stale.write_text('{"format": "cdn.origin.purge.pending/1", "urls": ["https://a.example/ha')
+    (tmp_path / 'other.tmp').write_text('not ours')
+    assert pending.update([], [('urls', 'https://a.example/1')]) == 1
+    assert sorted(os.listdir(str(tmp_path))) == ['other.tmp', 'p.json']
+
+
+def _fail_one(path, n, barrier):
+    barrier.wait(5)
+    Pending(path).update([], [('urls', 'https://a.example/%02d' % n)])
+
+
+def test_runs_updating_the_file_at_once_lose_none_of_each_others_entries(tmp_path):
+    # the hosts of a play purging from the controller at the same moment, each with a failure of its own
+    path = str(tmp_path / 'p.json')
+    context = multiprocessing.get_context('fork')
+    barrier = context.Barrier(12)
+    workers = [context.Process(target=_fail_one, args=(path, n, barrier)) for n in range(12)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(10)
+    assert [w.exitcode for w in workers] == [0] * 12
+    assert sorted(v for _k, v in Pending(path).read()) == ['https://a.example/%02d' % n for n in range(12)]
     assert os.listdir(str(tmp_path)) == ['p.json']

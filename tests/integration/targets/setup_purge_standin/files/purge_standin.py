@@ -35,6 +35,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 MAX_BODY = 1 << 20
+# POST {"status": 500, "times": 1} here: the next `times` requests are answered `status` (a test's "fail now");
+# not a vendor path, never recorded
+CONTROL_PATH = '/__standin__/answer_next'
 # what the stand-ins answer to a request the vendor's documentation does not allow
 REFUSED = frozenset((400, 401, 403, 405))
 
@@ -299,6 +302,18 @@ class StandIn:
         headers = {'Retry-After': str(retry_after)} if retry_after is not None else {}
         self.script.extend([(status, headers, answer)] * times)
 
+    def control(self, body):
+        """A test's order through CONTROL_PATH: {"status", "times"} answers the next requests with that status."""
+        order = _json(body)
+        try:
+            # numbers may come as strings: ansible-core before 2.19 templates them so in a uri body
+            status, times = int(order['status']), int(order.get('times', 1))
+        except (TypeError, KeyError, ValueError, AttributeError):
+            return 400, {}, {'error': 'expected {"status": int, "times": int}'}
+        with self.lock:
+            self.answer_first(status, times)
+        return 200, {}, {'queued': len(self.script)}
+
     @property
     def url(self):
         return 'http://127.0.0.1:%d' % self.server.server_address[1]
@@ -372,9 +387,12 @@ def _handler(stand):
                 return
             length = int(self.headers.get('Content-Length') or 0)
             body = self.rfile.read(min(length, MAX_BODY)) if length else b''
-            req = {'method': self.command, 'path': self.path, 'body': body,
-                   'headers': dict((k.lower(), v) for k, v in self.headers.items()), 'at': time.time()}
-            status, headers, answer = stand.respond(req)
+            if self.path == CONTROL_PATH and self.command == 'POST':
+                status, headers, answer = stand.control(body)
+            else:
+                req = {'method': self.command, 'path': self.path, 'body': body,
+                       'headers': dict((k.lower(), v) for k, v in self.headers.items()), 'at': time.time()}
+                status, headers, answer = stand.respond(req)
             payload = json.dumps(answer).encode() if answer is not None else b''
             self.send_response(status)
             for name, value in headers.items():
