@@ -150,6 +150,7 @@ class Fleet:
             'mirror_purge_endpoint': 'http://127.0.0.1:%d/purge' % self.listen_port,
             'mirror_purge_base_url': 'https://cdn.example.net',
             'mirror_purge_batch_size': 1000,
+            'mirror_purge_pending_file': self.path('purge-pending.json'),
         }
         origins = {
             'mirror_trees': [{'dest': self.path('origin', '{{ inventory_hostname }}'), 'src': self.path('tree', 'build'),

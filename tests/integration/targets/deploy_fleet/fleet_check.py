@@ -74,7 +74,8 @@ class Scenario:
                        'ansible_ssh_common_args': '-o ConnectTimeout=3 -o BatchMode=yes'}
         inventory = {
             'all': {'vars': {'mirror_purge_provider': 'webhook', 'mirror_purge_endpoint': 'http://127.0.0.1:%d/purge' % port,
-                             'mirror_purge_base_url': BASE, 'ansible_python_interpreter': sys.executable}},
+                             'mirror_purge_base_url': BASE, 'ansible_python_interpreter': sys.executable,
+                             'mirror_purge_pending_file': self.path('purge-pending.json')}},
             'origins': {'hosts': hosts, 'vars': {'mirror_trees': [site]}},
         }
         with open(self.path('inventory.json'), 'w') as f:
