@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 .PHONY: help demo test venv units pytest sanity integration matrix lint changelog \
-        build docs adversarial webservers edges fuzz molecule bench bench-quick clean
+        build docs adversarial webservers edges fuzz molecule bench bench-quick bench-fleet clean
 
 help:
 	@echo "make demo   - mirror an example tree on localhost with ansible-playbook"
@@ -49,6 +49,9 @@ bench-quick: venv
 bench: venv
 	scripts/bench.sh full
 	scripts/purge_bench.sh
+
+bench-fleet: venv
+	scripts/bench-fleet.sh
 
 clean:
 	rm -rf .tmp tests/output docs/build .pytest_cache .hypothesis

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make molecule`: the mirror role on three podman containers (scenario in
-# extensions/molecule/default). Installs podman, builds the offline image and
+# extensions/molecule/default), then the playbook cdn.origin.deploy on three
+# more (extensions/molecule/fleet). Installs podman, builds the offline image and
 # provides the collections itself. Skips, saying why, only where containers
 # cannot run at all (no podman and no way to install it, or podman refuses).
 set -euo pipefail
@@ -37,16 +38,22 @@ scripts/podman-collection.sh
 ANSIBLE_COLLECTIONS_PATH=$(collection_link)
 export ANSIBLE_COLLECTIONS_PATH
 
-echo "molecule: molecule test (extensions/molecule/default, three instances)"
 cd extensions
-log=$TMP/molecule.log
 status=0
-molecule test 2>&1 | tee "$log" || status=$?
-# Molecule exits 0 when a step of the sequence found no playbook: that is a
-# test that did not run, so it fails here.
-if [ "$status" -eq 0 ] && grep -Eq 'missing=[1-9]' "$log"; then
-  echo "molecule: a step of the test sequence did not run (missing playbook), see above"
-  status=1
-fi
+# default: the role on three origins; fleet: cdn.origin.deploy, one purge for the three
+for scenario in default fleet; do
+  echo "molecule: molecule test -s $scenario (extensions/molecule/$scenario, three instances)"
+  log=$TMP/molecule-$scenario.log
+  step=0
+  molecule test -s "$scenario" 2>&1 | tee "$log" || step=$?
+  # Molecule exits 0 when a step of the sequence found no playbook: that is a
+  # test that did not run, so it fails here.
+  if [ "$step" -eq 0 ] && grep -Eq 'missing=[1-9]' "$log"; then
+    echo "molecule: a step of the $scenario sequence did not run (missing playbook), see above"
+    step=1
+  fi
+  echo "molecule: $scenario finished with status $step"
+  [ "$step" -eq 0 ] || status=$step
+done
 echo "molecule: finished with status $status in $((SECONDS - t0)) s"
 exit "$status"

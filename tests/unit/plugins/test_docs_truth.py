@@ -324,6 +324,16 @@ def test_role_argument_spec_is_the_defaults():
     assert validated.error_messages == []
 
 
+def test_role_purge_fleet_entry_point_validates_the_purge_settings_as_main_does():
+    specs = _yaml('roles/mirror/meta/argument_specs.yml')['argument_specs']
+    fleet, main, defaults = specs['purge_fleet']['options'], specs['main']['options'], _role_defaults()
+    assert sorted(n for n in fleet if fleet[n] != main.get(n)) == []
+    assert ArgumentSpecValidator(fleet).validate(dict((n, defaults[n]) for n in fleet)).error_messages == []
+    # every setting send_purge.yml reads is validated (base URL and index files only make per-tree webhook paths)
+    read = set(re.findall(r'\bmirror_purge_[a-z_]+', _read('roles/mirror/tasks/send_purge.yml'))) & set(defaults)
+    assert sorted(read - set(fleet) - {'mirror_purge_base_url', 'mirror_purge_index_files'}) == []
+
+
 def test_every_optional_tree_key_has_its_fleet_default():
     optional = set(k for k, v in _tree_spec().items() if not v.get('required'))
     prefix = 'mirror_default_'
