@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import os
 import random
+import shutil
 import signal
 import stat
 import subprocess
@@ -106,6 +107,8 @@ def test_kill_minus_nine_then_rerun(shm):
         os.symlink(os.path.join(within, 'd%02d' % d), os.path.join(src, 'd%02d' % d))
     assert not mirror(src, dest, within=[within], prune=True, force=True).get('failed')
     old = state(dest)
+    pristine = os.path.join(shm, 'pristine')
+    shutil.copytree(dest, pristine, symlinks=True)
     _tree(src, rng, 2)
     started = time.monotonic()
     assert not mirror(src, reference, within=[within], prune=True, force=True).get('failed')
@@ -115,14 +118,25 @@ def test_kill_minus_nine_then_rerun(shm):
 
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
     leftovers = interrupted = 0
+    # an update touches fewer entries than the reference's full copy: aim at the first half
+    aim = full_run / 2
     for kill in range(KILLS):
         child = subprocess.Popen([sys.executable, '-c', _CHILD, src, dest, within], stdout=subprocess.PIPE, env=env)
         assert child.stdout.readline() == b'go\n'
-        # an update touches fewer entries than the reference's full copy: aim at the first half
-        time.sleep(rng.uniform(0, full_run / 2))
+        went = time.monotonic()
+        time.sleep(rng.uniform(0, aim))
         child.send_signal(signal.SIGKILL)
         out, _err = child.communicate()
         interrupted += not out
+        if out:
+            # The run ended before the kill: every later run would be a no-op, so the next kill
+            # starts again from version 1 and aims within the time this whole update took.
+            aim = min(aim, (time.monotonic() - went) / 2)
+            _assert_old_or_new(dest, old, new, 'after a run the kill missed')
+            shutil.rmtree(dest)
+            shutil.copytree(pristine, dest, symlinks=True)
+            assert state(dest) == old
+            continue
         _assert_old_or_new(dest, old, new, 'after kill %d of %d' % (kill + 1, KILLS))
         leftovers += len(temps(dest))
 
