@@ -9,11 +9,7 @@
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
-use_venv
-cd "$ROOT"
-[ "$(id -u)" -eq 0 ] || echo "not root: the edge tests will skip" >&2
-export PATH="$PATH:/usr/sbin:/sbin"
-need_apt nginx nginx-light
+real_servers "edge"
 need_apt varnishd varnish
 need_apt traffic_server trafficserver
 say "pytest tests/webservers/test_edges.py ($(varnishd -V 2>&1 | sed -n 's/^varnishd (\([^ ]*\) .*/\1/p'), $(traffic_server --version 2>/dev/null | sed -n 's/^\(Traffic Server [0-9.]*\).*/\1/p'))"

@@ -23,6 +23,16 @@ need_apt() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
+# real_servers WHAT: the set-up the suites of real servers share (nginx serves the mirror in
+# each); they run as root, since the servers drop to users of their own.
+real_servers() {
+  use_venv
+  cd "$ROOT" || return
+  [ "$(id -u)" -eq 0 ] || echo "not root: the $1 tests will skip" >&2
+  export PATH="$PATH:/usr/sbin:/sbin"
+  need_apt nginx nginx-light
+}
+
 # collection_tree [ROOT_DIR]: a fresh real copy of the working tree (tracked files plus
 # untracked, not ignored ones) at ROOT_DIR/ansible_collections/cdn/origin; prints it.
 # ansible-test wants that layout and resolves symlinks, and it lists files with git

@@ -8,11 +8,7 @@
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
-use_venv
-cd "$ROOT"
-[ "$(id -u)" -eq 0 ] || echo "not root: the web server tests will skip" >&2
-export PATH="$PATH:/usr/sbin:/sbin"
-need_apt nginx nginx-light
+real_servers "web server"
 need_apt apache2 apache2
 say "pytest tests/webservers/test_webservers.py (nginx $(nginx -v 2>&1 | sed 's/.*\///'), $(apache2 -v | sed -n 's/^Server version: //p'))"
 python -m pytest tests/webservers/test_webservers.py -q -p no:cacheprovider -rsxX "$@"
