@@ -121,6 +121,10 @@ for page in "symlink_or_copy_module cdn.origin.symlink_or_copy" "purge_module cd
     "$work/$file.browser.log" "$work/$name.json"
 done
 render index
+# the site documents the version galaxy.yml releases, not the one its tarball was last built as
+version=$(sed -n 's/^version: *//p' galaxy.yml)
+grep -q "Collection version $version" "$work/index.dom.html" \
+  || { echo "FAILED: the site's index page does not say 'Collection version $version'" >&2; exit 1; }
 for page in "mirror_role_guide roles/mirror/README.md" "security docs/security.md" "changelog CHANGELOG.rst"; do
   read -r file source <<<"$page"
   render "$file"
