@@ -9,6 +9,7 @@ __metaclass__ = type
 # Documented in purge_urls.yml and purge_prefixes.yml, one file per filter as ansible-doc reads them.
 
 import posixpath
+from collections.abc import Mapping
 from urllib.parse import quote as url_quote
 
 from ansible.errors import AnsibleFilterError
@@ -99,6 +100,31 @@ def purge_prefixes(results, base_url='', default_prefix='', warn=True):
     return prefixes
 
 
+def purge_union(hosts, hostvars, name):
+    """Every item of the list variable `name` of each of `hosts`, each once, in the order of the hosts.
+
+    Read through HostVars.raw_get: hostvars[host][name] templates each of the list's strings again, and Jinja then
+    iterates them through lazy wrappers (9 s for 50 hosts of 10,000 URLs); the facts the role publishes are
+    already rendered. A value that is not a list (a template set in inventory, say) is read templated, as Jinja would.
+    """
+    raw_get = getattr(hostvars, 'raw_get', None)
+    union, seen = [], set()
+    for host in _raw(hosts):
+        found = raw_get(host) if raw_get else hostvars[host]
+        if not isinstance(found, Mapping) or name not in found:
+            continue
+        value = _raw(found[name])
+        if not isinstance(value, (list, tuple)):
+            value = _raw(hostvars[host][name])
+        if not isinstance(value, (list, tuple)):
+            raise AnsibleFilterError('purge_union: %s of host %s is a %s, not a list' % (name, host, type(value).__name__))
+        for item in value:
+            if item not in seen:
+                seen.add(item)
+                union.append(item)
+    return union
+
+
 class FilterModule(object):
     def filters(self):
-        return {'purge_urls': purge_urls, 'purge_prefixes': purge_prefixes}
+        return {'purge_urls': purge_urls, 'purge_prefixes': purge_prefixes, 'purge_union': purge_union}

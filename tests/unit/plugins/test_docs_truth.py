@@ -298,7 +298,7 @@ def test_readme_counters_are_the_summary_keys(tmp_path):
     assert top and [set(w.strip() for w in t.split(',')) for t in top] == [keys] * len(top)
     for words in _words(r'Counts: ((?:`[a-z_]+`(?:,? (?:and )?)?)+)', _read('roles/mirror/README.md')):
         assert set(words) == keys
-    assert set(re.findall(r'\bs\.([a-z_]+)', _read('roles/mirror/templates/summary.j2'))) == keys
+    assert set(re.findall(r'\bmirror_counts\.([a-z_]+)', _read('roles/mirror/tasks/main.yml'))) == keys
 
 
 # -- the role ------------------------------------------------------------------------
@@ -349,9 +349,8 @@ def test_every_optional_tree_key_has_its_fleet_default():
 
 def _role_sources():
     texts = []
-    for sub in ('tasks', 'templates'):
-        for name in sorted(os.listdir(os.path.join(ROLE, sub))):
-            texts.append(_read('roles', 'mirror', sub, name))
+    for name in sorted(os.listdir(os.path.join(ROLE, 'tasks'))):
+        texts.append(_read('roles', 'mirror', 'tasks', name))
     return '\n'.join(texts)
 
 

@@ -12,7 +12,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.cdn.origin.plugins.filter import purge as purge_filters
-from ansible_collections.cdn.origin.plugins.filter.purge import FilterModule, purge_prefixes, purge_urls
+from ansible_collections.cdn.origin.plugins.filter.purge import FilterModule, purge_prefixes, purge_union, purge_urls
 from ansible_collections.cdn.origin.plugins.module_utils.engine import mirror
 
 BASE = 'https://www.example.com'
@@ -110,7 +110,7 @@ def test_results_that_are_not_a_list_are_refused():
 
 
 def test_the_filters_are_registered():
-    assert FilterModule().filters() == {'purge_urls': purge_urls, 'purge_prefixes': purge_prefixes}
+    assert FilterModule().filters() == {'purge_urls': purge_urls, 'purge_prefixes': purge_prefixes, 'purge_union': purge_union}
 
 
 @pytest.mark.parametrize('base_url, prefix', [
@@ -125,3 +125,44 @@ def test_the_base_url_and_the_prefix_are_joined_by_one_slash(tree, base_url, pre
 def test_a_tree_without_prefix_is_purged_under_the_base_url(tree):
     urls = purge_urls([tree()], base_url=BASE)
     assert BASE + '/index.html' in urls and BASE + '/' in urls and all(u.startswith(BASE + '/') for u in urls)
+
+
+@pytest.fixture
+def fleet(tmp_path):
+    """hostvars of a real inventory of h1, h2, h3 (h3 with a templated list in inventory), with set_fact-like facts set by the test."""
+    from ansible.inventory.manager import InventoryManager
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.vars.hostvars import HostVars
+    from ansible.vars.manager import VariableManager
+
+    inventory_file = tmp_path / 'hosts.ini'
+    inventory_file.write_text("h1\nh2\nh3 mirror_purge_urls=\"{{ ['https://a/3', 'https://a/' ~ (1 + 1)] }}\"\n")
+    loader = DataLoader()
+    inventory = InventoryManager(loader=loader, sources=[str(inventory_file)])
+    variables = VariableManager(loader=loader, inventory=inventory)
+    hostvars = HostVars(inventory=inventory, variable_manager=variables, loader=loader)
+
+    def publish(host, **facts):
+        variables.set_nonpersistent_facts(host, facts)
+    publish.hostvars = hostvars
+    return publish
+
+
+def test_the_union_over_hosts_lists_each_item_once_in_host_order(fleet):
+    fleet('h1', mirror_purge_urls=['https://a/1', 'https://a/2', 'https://a/1'], mirror_purge_prefixes=[])
+    fleet('h2', mirror_purge_urls=['https://a/2', 'https://a/{{ not_a_template }}'], mirror_purge_prefixes=['https://a/p/'])
+    assert purge_union(['h2', 'h1'], fleet.hostvars, 'mirror_purge_urls') == [
+        'https://a/2', 'https://a/{{ not_a_template }}', 'https://a/1']
+    assert purge_union(['h1', 'h2'], fleet.hostvars, 'mirror_purge_prefixes') == ['https://a/p/']
+
+
+def test_a_host_without_the_list_adds_nothing_and_a_template_from_inventory_is_rendered(fleet):
+    fleet('h1', mirror_purge_urls=['https://a/2'])
+    assert purge_union(['h1', 'h2', 'h3'], fleet.hostvars, 'mirror_purge_urls') == ['https://a/2', 'https://a/3']
+    assert purge_union([], fleet.hostvars, 'mirror_purge_urls') == []
+
+
+def test_a_variable_that_is_not_a_list_is_refused_naming_the_host(fleet):
+    fleet('h2', mirror_purge_urls='https://a/1')
+    with pytest.raises(AnsibleFilterError, match='mirror_purge_urls of host h2 is a str, not a list'):
+        purge_union(['h1', 'h2'], fleet.hostvars, 'mirror_purge_urls')
