@@ -329,14 +329,16 @@ def state_cost(workdir, collections, sizes, runs, playbook):
 # -- ext4 ----------------------------------------------------------------------------------
 
 def fs_type(path):
-    return subprocess.run(['stat', '-f', '-c', '%T', path], capture_output=True, text=True, check=False).stdout.strip()
+    # findmnt names the driver (ext4); stat -f only the superblock magic, which ext2, ext3 and ext4 share
+    return subprocess.run(['findmnt', '-n', '-o', 'FSTYPE', '--target', path], capture_output=True, text=True,
+                          check=False).stdout.strip()
 
 
 def find_disk():
-    """A writable directory on ext4 (stat -f calls it ext2/ext3): the checkout's .tmp first."""
+    """A writable directory on ext4: the checkout's .tmp first."""
     os.makedirs(os.path.join(REPO, '.tmp'), exist_ok=True)
     for path in (os.path.join(REPO, '.tmp'), '/var/tmp', '/tmp', os.path.expanduser('~')):
-        if os.path.isdir(path) and os.access(path, os.W_OK) and fs_type(path).startswith('ext'):
+        if os.path.isdir(path) and os.access(path, os.W_OK) and fs_type(path) == 'ext4':
             return path
     return None
 
