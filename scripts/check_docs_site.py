@@ -86,14 +86,16 @@ def _expectations(doc):
     """Heading parts and option anchors of the page of the module or role in `ansible-doc --json` output."""
     (fqcn, data), = doc.items()
     if 'entry_points' in data:
-        heading = [f'{fqcn} role']
-        anchors = []
+        # the page is titled after the main entry point; every other one is a section of it
+        heading = [f'{fqcn} role', data['entry_points']['main'].get('short_description', '')]
+        anchors, sections = [], []
         for entry_point, spec in data['entry_points'].items():
-            heading.append(spec.get('short_description', ''))
+            if entry_point != 'main':
+                sections.append(spec.get('short_description', ''))
             anchors += [f'parameter-{entry_point}--{name}' for name in spec.get('options') or {}]
-        return heading, anchors
+        return heading, sections, anchors
     heading = [f'{fqcn} module', data['doc']['short_description']]
-    return heading, [f'parameter-{name}' for name in data['doc'].get('options') or {}]
+    return heading, [], [f'parameter-{name}' for name in data['doc'].get('options') or {}]
 
 
 def _page_requests(netlog):
@@ -110,10 +112,12 @@ def _page_requests(netlog):
 def check_page(dom, netlog, browser_log, doc_json):
     problems = []
     text = dom.read_text(encoding='utf-8')
-    heading, anchors = _expectations(json.loads(doc_json.read_text(encoding='utf-8')))
+    heading, sections, anchors = _expectations(json.loads(doc_json.read_text(encoding='utf-8')))
     h1 = re.search(r'<h1>(.*?)</h1>', text, re.S)
     h1_text = _heading_text(h1.group(1)) if h1 else ''
     problems += [f'page heading {h1_text!r} lacks {part!r}' for part in heading if part not in h1_text]
+    page_text = _heading_text(text)
+    problems += [f'the page has no section {part!r}' for part in sections if part not in page_text]
     problems += [f'option anchor id="{anchor}" missing' for anchor in anchors if f'id="{anchor}"' not in text]
     problems += _browser_problems(browser_log, netlog)
     print(f'{dom.name}: heading {h1_text!r}, {len(anchors)} option anchors checked')
