@@ -30,6 +30,19 @@ def _raw(value):
     return copy() if callable(copy) else value
 
 
+class _Once:
+    """Items in the order first given, each once (a URL two trees or two hosts name is purged once)."""
+
+    def __init__(self):
+        self.items = []
+        self._seen = set()
+
+    def add(self, item):
+        if item not in self._seen:
+            self._seen.add(item)
+            self.items.append(item)
+
+
 def _results(value):
     value = _raw(value)
     if isinstance(value, dict):
@@ -62,13 +75,8 @@ def directory_url(root):
 def purge_urls(results, base_url='', index_files=('index.html',), default_prefix='', actions=PURGED_ACTIONS, quote=True):
     wanted = frozenset(actions)
     index_files = frozenset(index_files or ())
-    urls, seen = [], set()
-
-    def add(url):
-        if url not in seen:
-            seen.add(url)
-            urls.append(url)
-
+    urls = _Once()
+    add = urls.add
     for result in _results(results):
         root = tree_root(base_url, result, default_prefix)
         for change in result.get('changes') or ():
@@ -83,21 +91,20 @@ def purge_urls(results, base_url='', index_files=('index.html',), default_prefix
             if posixpath.basename(path) in index_files:
                 parent = posixpath.dirname(shown)
                 add(root + parent + '/' if parent else directory_url(root))
-    return urls
+    return urls.items
 
 
 def purge_prefixes(results, base_url='', default_prefix='', warn=True):
     """The prefix URL of each changed tree whose change list was cut (changes_truncated): purged as a whole."""
-    prefixes = []
+    prefixes = _Once()
     for result in _results(results):
         if result.get('changes_truncated'):
             prefix = directory_url(tree_root(base_url, result, default_prefix))
-            if prefix not in prefixes:
-                prefixes.append(prefix)
+            prefixes.add(prefix)
             if warn:
                 Display().warning('cdn.origin.purge_prefixes: the change list of %s was cut, so everything under %s is purged'
                                   ' instead of its changed URLs' % ((result.get('mirror_tree') or {}).get('dest', 'a tree'), prefix))
-    return prefixes
+    return prefixes.items
 
 
 def purge_union(hosts, hostvars, name):
@@ -108,7 +115,7 @@ def purge_union(hosts, hostvars, name):
     already rendered. A value that is not a list (a template set in inventory, say) is read templated, as Jinja would.
     """
     raw_get = getattr(hostvars, 'raw_get', None)
-    union, seen = [], set()
+    union = _Once()
     for host in _raw(hosts):
         found = raw_get(host) if raw_get else hostvars[host]
         if not isinstance(found, Mapping) or name not in found:
@@ -119,10 +126,8 @@ def purge_union(hosts, hostvars, name):
         if not isinstance(value, (list, tuple)):
             raise AnsibleFilterError('purge_union: %s of host %s is a %s, not a list' % (name, host, type(value).__name__))
         for item in value:
-            if item not in seen:
-                seen.add(item)
-                union.append(item)
-    return union
+            union.add(item)
+    return union.items
 
 
 class FilterModule(object):
