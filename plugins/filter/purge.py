@@ -6,128 +6,21 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-# Documented in purge_urls.yml and purge_prefixes.yml, one file per filter as ansible-doc reads them.
+# Documented in purge_urls.yml, purge_prefixes.yml and purge_union.yml, one file per filter as ansible-doc reads
+# them; the work is in plugin_utils/purge_urls.py, which the mirror_trees action shares.
 
-import posixpath
-from collections.abc import Mapping
-from urllib.parse import quote as url_quote
-
-from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
-PURGED_ACTIONS = ('symlink', 'hardlink', 'copy', 'update', 'relink', 'refresh', 'remove')
-# RFC 3986 sub-delims, ':' and '@' are allowed in a path segment as they are
-SAFE = "/!$&'()*+,;=:@~"
-
-
-def _raw(value):
-    """`value` without the lazy templating ansible-core 2.19 and later wrap around each element read from a variable.
-
-    Registered module results are never templates, and reading 10,000 changes through that wrapping costs about
-    half a second per host, the Python loop here milliseconds. Older ansible-core passes plain containers.
-    """
-    copy = getattr(value, '_non_lazy_copy', None)
-    return copy() if callable(copy) else value
-
-
-class _Once:
-    """Items in the order first given, each once (a URL two trees or two hosts name is purged once)."""
-
-    def __init__(self):
-        self.items = []
-        self._seen = set()
-
-    def add(self, item):
-        if item not in self._seen:
-            self._seen.add(item)
-            self.items.append(item)
-
-
-def _results(value):
-    value = _raw(value)
-    if isinstance(value, dict):
-        value = _raw(value.get('results', [value]))
-    if not isinstance(value, (list, tuple)):
-        raise AnsibleFilterError('purge_urls: registered results (a list of dicts) are needed, not %s' % type(value).__name__)
-    return [r for r in value if isinstance(r, dict) and r.get('changed')]
-
-
-def tree_root(base_url, result, default_prefix):
-    """base_url + the tree's purge_prefix: what every path of the tree is appended to.
-
-    With a base URL the two are joined by exactly one slash and the root ends in one, so that
-    https://www.example.com and /site, or https://www.example.com/ and /site/, give https://www.example.com/site/
-    (never https://www.example.comsite or ...com//site/). Without one, the prefix is used as given: the webhook
-    body has always carried purge_prefix + path.
-    """
-    prefix = (result.get('mirror_tree') or {}).get('purge_prefix')
-    prefix = (default_prefix if prefix is None else prefix) or ''
-    if not base_url:
-        return prefix
-    return directory_url(base_url.rstrip('/') + '/' + prefix.lstrip('/'))
-
-
-def directory_url(root):
-    """The URL of the directory `root` names, ending in a slash."""
-    return root if root.endswith('/') else root + '/'
-
-
-def purge_urls(results, base_url='', index_files=('index.html',), default_prefix='', actions=PURGED_ACTIONS, quote=True):
-    wanted = frozenset(actions)
-    index_files = frozenset(index_files or ())
-    urls = _Once()
-    add = urls.add
-    for result in _results(results):
-        root = tree_root(base_url, result, default_prefix)
-        for change in result.get('changes') or ():
-            if change.get('action') not in wanted:
-                continue
-            path = change['path']
-            if path == '.':
-                add(root)
-                continue
-            shown = url_quote(path, safe=SAFE) if quote else path
-            add(root + shown)
-            if posixpath.basename(path) in index_files:
-                parent = posixpath.dirname(shown)
-                add(root + parent + '/' if parent else directory_url(root))
-    return urls.items
+from ansible_collections.cdn.origin.plugins.plugin_utils.purge_urls import cut_trees, cut_warning, purge_union, purge_urls
 
 
 def purge_prefixes(results, base_url='', default_prefix='', warn=True):
     """The prefix URL of each changed tree whose change list was cut (changes_truncated): purged as a whole."""
-    prefixes = _Once()
-    for result in _results(results):
-        if result.get('changes_truncated'):
-            prefix = directory_url(tree_root(base_url, result, default_prefix))
-            prefixes.add(prefix)
-            if warn:
-                Display().warning('cdn.origin.purge_prefixes: the change list of %s was cut, so everything under %s is purged'
-                                  ' instead of its changed URLs' % ((result.get('mirror_tree') or {}).get('dest', 'a tree'), prefix))
-    return prefixes.items
-
-
-def purge_union(hosts, hostvars, name):
-    """Every item of the list variable `name` of each of `hosts`, each once, in the order of the hosts.
-
-    Read through HostVars.raw_get: hostvars[host][name] templates each of the list's strings again, and Jinja then
-    iterates them through lazy wrappers (9 s for 50 hosts of 10,000 URLs); the facts the role publishes are
-    already rendered. A value that is not a list (a template set in inventory, say) is read templated, as Jinja would.
-    """
-    raw_get = getattr(hostvars, 'raw_get', None)
-    union = _Once()
-    for host in _raw(hosts):
-        found = raw_get(host) if raw_get else hostvars[host]
-        if not isinstance(found, Mapping) or name not in found:
-            continue
-        value = _raw(found[name])
-        if not isinstance(value, (list, tuple)):
-            value = _raw(hostvars[host][name])
-        if not isinstance(value, (list, tuple)):
-            raise AnsibleFilterError('purge_union: %s of host %s is a %s, not a list' % (name, host, type(value).__name__))
-        for item in value:
-            union.add(item)
-    return union.items
+    cut = cut_trees(results, base_url, default_prefix)
+    if warn:
+        for prefix, dest in cut:
+            Display().warning(cut_warning(prefix, dest))
+    return [prefix for prefix, _dest in cut]
 
 
 class FilterModule(object):

@@ -158,7 +158,7 @@ def _existing_dir(path, what):
 DEFAULTS = dict(within=(), link_style='absolute', prune=False, exclude=(), checksum=False, force=False, mode=None,
                 owner=None, group=None, directory_mode=None, fsync=True, max_delete=None, workers=None,
                 prune_mounts=False, link_owner='process', link_target='real', dedupe=False, parents=True,
-                state_file=None, prune_grace=0, changes_limit=CHANGES_LIMIT)
+                state_file=None, prune_grace=0, changes_limit=CHANGES_LIMIT, purge_paths=False)
 
 
 def _missing_parents(directory, what):
@@ -311,7 +311,7 @@ def configure(src, dest, check_mode=False, **given):
                  uid=uid, gid=gid, fsync=bool(opt.fsync), max_delete=max_delete, max_delete_percent=max_delete_percent,
                  default_dir_mode=0o777 & ~_umask(), single=None, single_name=None,
                  workers=_workers(opt.workers), create_parents=bool(opt.parents), parents=[],
-                 changes_limit=_changes_limit(opt.changes_limit))
+                 changes_limit=_changes_limit(opt.changes_limit), purge_paths=bool(opt.purge_paths))
     if len(sources) == 1 and not stat.S_ISDIR(sources[0][2].st_mode):
         _configure_single(cfg, sources[0], dest_path, dest)
     else:
@@ -923,7 +923,7 @@ def _failure(exc):
 
 
 def _report(cfg, diff, done):
-    report = Report(cfg.label, diff, cfg.changes_limit)
+    report = Report(cfg.label, diff, cfg.changes_limit, cfg.purge_paths)
     for d in done:
         report.add(d)
     return report

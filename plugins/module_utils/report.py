@@ -61,7 +61,7 @@ def _single_action(d):
 
 
 class Report:
-    def __init__(self, label, want_diff, limit=CHANGES_LIMIT):
+    def __init__(self, label, want_diff, limit=CHANGES_LIMIT, purge_paths=False):
         self.label = label
         self.want_diff = want_diff
         # the changes listed (and itemized in the diff) at most; None lists them all
@@ -75,6 +75,9 @@ class Report:
         # files of within copied although link_style is hard: how many, and the first
         self.not_hard_linked = [0, None]
         self.changes = []
+        # every path whose URL serves something else now, whatever the limit: plain strings cost the controller a
+        # fraction of the change dicts (10,000 dicts about 0.35 s of CPU per host on ansible-core 2.21)
+        self.purge_paths = [] if purge_paths else None
         self.skipped = []
         self.lines = []
         self.changed = False
@@ -102,6 +105,8 @@ class Report:
                 self.skipped.append({'path': display(d.rel), 'reason': display(d.detail)})
         else:
             self.changed = True
+            if self.purge_paths is not None and d.action != MKDIR:
+                self.purge_paths.append(display(d.rel))
         if self.limit is None or len(self.changes) < self.limit:
             self.changes.append({'path': display(d.rel), 'action': d.action})
             if self.want_diff:
@@ -143,6 +148,8 @@ class Report:
             'changes_truncated': total > len(self.changes),
             'skipped_entries': self.skipped,
         }
+        if self.purge_paths is not None:
+            result['purge_paths'] = self.purge_paths
         if single:
             result['action'] = _single_action(self.last)
         if self.want_diff:

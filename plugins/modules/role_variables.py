@@ -64,22 +64,9 @@ unknown:
   sample: [mirror_tree]
 '''
 
-import difflib
-
 from ansible.module_utils.basic import AnsibleModule
 
-
-def unknown_names(given, known):
-    """The names of `given` not in `known`, sorted, each with the known name it most likely stands for, or None."""
-    # names share the role prefix: only a close match is a likely meaning
-    known = sorted(set(known))
-    return [(name, next(iter(difflib.get_close_matches(name, known, n=1, cutoff=0.8)), None))
-            for name in sorted(set(given) - set(known))]
-
-
-def warning(role, found):
-    shown = ', '.join('%s (did you mean %s?)' % (name, hint) if hint else name for name, hint in found)
-    return '%s: unknown variable(s), ignored by the role: %s' % (role, shown)
+from ansible_collections.cdn.origin.plugins.module_utils.role_variables import unknown_names, warning
 
 
 def main():

@@ -356,15 +356,27 @@ options:
         grows with the change list (one entry per change, held in memory and returned to the controller).
       - Check mode lists the same entries as the real run. A negative number fails the task.
       - Does not limit RV(skipped_entries) (1000 at most).
+      - To act on every changed path of a big tree, O(purge_paths) is cheaper than V(0).
     type: int
     default: 1000
     version_added: 0.2.0
+  purge_paths:
+    description:
+      - Also return RV(purge_paths), the path of every file or link whose URL serves something else after the run,
+        always complete, whatever O(changes_limit).
+      - What a CDN purge needs, as plain strings; a list of 10,000 costs the controller a fraction of the same
+        change list in RV(changes) (the role C(cdn.origin.mirror) asks for it when it purges).
+    type: bool
+    default: false
+    version_added: 0.3.0
   workers:
     description:
       - How many processes the read-only planning pass may fork to read the trees (see the notes). V(1) plans in
         the task's own process, without forking; a number below 1 fails the task.
-      - Without it, one per CPU the task may use, at most 8. On a busy origin, a lower number leaves CPUs to
-        the web server; nothing is written while they run, so the result is the same whatever the number.
+      - Without it, one per CPU the task may use that the 1-minute load average does not show busy already (as
+        C(make -l) judges it), at most 8, at least 1. On a busy origin the walk so leaves the CPUs to the web
+        server rather than adding forks to the same work. A lower number does so whatever the load; nothing is written
+        while they run, so the result is the same whatever the number.
     type: int
     version_added: 0.2.0
 notes:
@@ -411,7 +423,7 @@ notes:
     order a real run applies them."
   - "What waits for a later phase is kept in memory while it is small and otherwise spooled to an unnamed temporary
     file of the system's temporary directory (never in O(dest)), so memory stays flat whatever the plan's size."
-  - When O(dest) exists, and in check mode, the read-only planning pass forks one process per CPU the task
+  - When O(dest) exists, and in check mode, the read-only planning pass forks one process per idle CPU the task
     may use (at most 8, or O(workers)) to read the trees; they write nothing and exit before any change is made.
     The result is the one a single process would reach, in the same order. A tree that does not branch within
     its first 8 levels is planned by one process, and so is each subtree reached through a followed directory link.
@@ -575,6 +587,16 @@ removals_pending:
   elements: dict
   sample: [{path: static/app.1f2e.js, absent_since: "2026-12-01T09:00:00Z", remove_after: "2026-12-01T10:00:00Z"}]
   version_added: 0.2.0
+purge_paths:
+  description:
+    - With O(purge_paths), the path of each change but V(mkdir) and V(skip), in the order of RV(changes) and relative to
+      O(dest) as there (V(.) is O(dest) itself), never cut. So every path whose content, link or existence changed,
+      V(refresh) too (a link whose target changed in place).
+  returned: success, with O(purge_paths)
+  type: list
+  elements: str
+  sample: [img/logo.png, css/site.css, old/page.html]
+  version_added: 0.3.0
 changes_truncated:
   description: Whether RV(changes) was cut at O(changes_limit) entries (never with O(changes_limit=0)).
   returned: success; in check mode also when O(max_delete) stops the run
@@ -659,6 +681,7 @@ def main():
             state_file=dict(type='path'),
             prune_grace=dict(type='int', default=0),
             changes_limit=dict(type='int', default=1000),
+            purge_paths=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )

@@ -24,6 +24,7 @@ import yaml
 from ansible.module_utils import basic
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.cdn.origin.plugins.action import mirror_trees
 from ansible_collections.cdn.origin.plugins.module_utils import plan, report
 from ansible_collections.cdn.origin.plugins.module_utils.engine import DEFAULTS, mirror
 from ansible_collections.cdn.origin.plugins.module_utils.purge import DEFAULTS as PURGE_DEFAULTS
@@ -180,8 +181,9 @@ def _runs(tmp_path):
     with open(str(tmp_path / 'htdocs/img/a.png'), 'ab') as f:
         f.write(b'more')
     os.unlink(str(tmp_path / 'build/new.txt'))
-    results['record'] = run(diff=True, prune_grace=60, **record)
+    results['record'] = run(diff=True, prune_grace=60, purge_paths=True, **record)
     assert results['record']['summary']['refreshed'] == 1 and results['record']['removals_pending']
+    assert results['record']['purge_paths']
     return results
 
 
@@ -298,7 +300,8 @@ def test_readme_counters_are_the_summary_keys(tmp_path):
     assert top and [set(w.strip() for w in t.split(',')) for t in top] == [keys] * len(top)
     for words in _words(r'Counts: ((?:`[a-z_]+`(?:,? (?:and )?)?)+)', _read('roles/mirror/README.md')):
         assert set(words) == keys
-    assert set(re.findall(r'\bmirror_counts\.([a-z_]+)', _read('roles/mirror/tasks/main.yml'))) == keys
+    # the role's summary line (the mirror_trees action) names every count
+    assert set(key for key, _words in mirror_trees.COUNTS + mirror_trees.ADDED_COUNTS + mirror_trees.LATE_COUNTS) == keys
 
 
 # -- the role ------------------------------------------------------------------------
@@ -355,32 +358,37 @@ def _role_sources():
 
 
 def test_tasks_use_exactly_the_documented_tree_keys():
-    # the purge filters read a tree's keys from the mirror_tree each result carries
-    in_filters = re.findall(r"get\('mirror_tree'\) or \{\}\)\.get\('([a-z_]+)'", _read('plugins', 'filter', 'purge.py'))
-    assert in_filters
-    assert set(re.findall(r'\bmirror_tree\.([a-z_]+)', _role_sources())) | set(in_filters) == set(_tree_spec())
+    # the mirror_trees action passes the module's keys of each tree, the purge URLs read a tree's keys from the
+    # mirror_tree each result carries
+    in_urls = re.findall(r"get\('mirror_tree'\) or \{\}\)\.get\('([a-z_]+)'", _read('plugins', 'plugin_utils', 'purge_urls.py'))
+    assert in_urls
+    passed = set(mirror_trees.DEFAULTED) | {'src', 'dest'}
+    assert set(re.findall(r'\bmirror_tree\.([a-z_]+)', _role_sources())) | passed | set(in_urls) == set(_tree_spec())
 
 
-def _module_task():
-    """The role's task that runs symlink_or_copy."""
-    for task in _yaml('roles/mirror/tasks/main.yml'):
-        for inner in task.get('block', [task]):
-            if 'cdn.origin.symlink_or_copy' in inner:
-                return inner
-    raise AssertionError('no symlink_or_copy task in roles/mirror/tasks/main.yml')
+def _mirror_task():
+    """The role's task that runs the trees, and the module arguments its action gives a tree."""
+    for task in _yaml('roles/mirror/tasks/mirror.yml'):
+        if 'cdn.origin.mirror_trees' in task:
+            tree = {key: None for key in _tree_spec()}
+            tree['prune'] = True
+            return task, mirror_trees.module_args(tree, {}, '/var/lib/cdn-origin/x.state', purging=True)
+    raise AssertionError('no mirror_trees task in roles/mirror/tasks/mirror.yml')
 
 
 def test_tree_keys_reach_the_module_with_its_choices(monkeypatch):
     module_spec, tree = _argspec(symlink_or_copy, monkeypatch), _tree_spec()
-    task = _module_task()
-    passed = task['cdn.origin.symlink_or_copy']
+    task, passed = _mirror_task()
+    assert task['cdn.origin.mirror_trees']['defaults_prefix'] == 'mirror_default_'
     assert sorted(set(passed) - set(module_spec)) == []
-    # every tree key that is a module option is passed
-    assert sorted(k for k in tree if k in module_spec and k not in passed) == []
-    # every other option comes from the tree (directly or through the task's vars), or is the role's own choice, named
-    # in its README
-    role_set = [k for k in passed if 'mirror_tree.%s ' % k not in json.dumps(task)]
-    assert sorted(k for k in role_set if k in tree or '`%s' % k not in _read('roles/mirror/README.md')) == []
+    # every tree key that is a module option is passed (a null owner, group, mode or directory_mode is left out)
+    assert sorted(k for k in tree if k in module_spec and k not in passed
+                  and k not in mirror_trees.UNMANAGED_WHEN_EMPTY + mirror_trees.MODULE_DEFAULT_WHEN_NULL) == []
+    # every other option is the role's own choice, named in its README
+    role_set = [k for k in passed if k not in tree]
+    assert role_set == ['purge_paths'] and '`purge_paths`' in _read('roles/mirror/README.md')
+    # every default a tree key falls back to is a role variable
+    assert sorted(k for k in mirror_trees.DEFAULTED if 'mirror_default_' + k not in _role_defaults()) == []
     assert ['%s: %r in the role, %r in the module' % (k, tree[k].get('choices'), module_spec[k].get('choices'))
             for k in sorted(set(tree) & set(module_spec)) if not _same(tree[k], module_spec[k], 'choices')] == []
 

@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, cdn.origin maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+# Documented in fleet_summary.yml.
+
+from collections.abc import Mapping
+
+from ansible_collections.cdn.origin.plugins.plugin_utils.purge_urls import _raw
+
+
+def fleet_summary(hosts, hostvars, name='mirror_results'):
+    """One line per tree that changed or failed, "host: summary", then how many origins changed nothing.
+
+    In Python, through HostVars.raw_get, as purge_union reads: Jinja over 50 origins' registered results
+    templates each of them again.
+    """
+    raw_get = getattr(hostvars, 'raw_get', None)
+    lines, quiet, ran = [], 0, 0
+    for host in _raw(hosts):
+        found = raw_get(host) if raw_get else hostvars[host]
+        result = _raw(found.get(name)) if isinstance(found, Mapping) else None
+        if not isinstance(result, Mapping):
+            continue
+        ran += 1
+        summaries = [s for s in _raw(result.get('summaries') or ()) if s.get('changed') or s.get('failed')]
+        lines.extend('%s: %s' % (host, s.get('msg')) for s in summaries)
+        if not summaries and (result.get('unreachable') or result.get('failed')):
+            lines.append('%s: %s: %s' % (host, 'unreachable' if result.get('unreachable') else 'FAILED',
+                                         result.get('msg') or 'see the task result'))
+        elif not summaries:
+            quiet += 1
+    lines.append('%d of %d origin(s) changed nothing' % (quiet, ran))
+    return lines
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'fleet_summary': fleet_summary}
