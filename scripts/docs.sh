@@ -57,7 +57,7 @@ logged() {
   "$@" >"$log" 2>&1 || { cat "$log" >&2; echo "FAILED: $*" >&2; return 1; }
 }
 
-for plugin in "module cdn.origin.symlink_or_copy" "module cdn.origin.purge" "role cdn.origin.mirror"; do
+for plugin in "module cdn.origin.symlink_or_copy" "module cdn.origin.purge" "module cdn.origin.mirror_trees" "role cdn.origin.mirror"; do
   read -r type name <<<"$plugin"
   say "ansible-doc -t $type $name"
   run_quiet "$work/$name.txt" ansible-doc -t "$type" "$name"

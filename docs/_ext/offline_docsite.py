@@ -23,6 +23,7 @@ OWN_COLLECTION = ('cdn', 'origin')
 
 # Labels of docs.ansible.com pages that antsibull-docs' page templates refer to.
 DOCSITE_LABELS = {
+    'action_plugins': ('plugins/action.html', 'Action plugins'),
     'ansible_configuration_settings': ('reference_appendices/config.html', 'Ansible Configuration Settings'),
     'common_return_values': ('reference_appendices/common_return_values.html', 'Return Values'),
 }

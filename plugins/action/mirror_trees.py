@@ -57,6 +57,7 @@ ARGUMENT_SPEC = dict(
         index_files=dict(type='list', elements='str', default=['index.html']),
         default_prefix=dict(type='str', default=''),
         quote=dict(type='bool', default=True),
+        keep_paths=dict(type='bool', default=True),
     )),
     check_variables=dict(type='dict', options=dict(
         role=dict(type='str', required=True),
@@ -336,4 +337,8 @@ class ActionModule(ActionBase):
         report['purge_prefixes'] = [prefix for prefix, _dest in cut]
         if purge['provider']:
             report['warnings'].extend(cut_warning(prefix, dest) for prefix, dest in cut)
+        if not purge['keep_paths']:
+            # worked out: each path would cross to the controller's main process a second time, as its URL does
+            for result in results:
+                result.pop('purge_paths', None)
         return _without_empty_warnings(report)

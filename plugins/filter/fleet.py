@@ -10,7 +10,7 @@ __metaclass__ = type
 
 from collections.abc import Mapping
 
-from ansible_collections.cdn.origin.plugins.plugin_utils.purge_urls import _raw
+from ansible_collections.cdn.origin.plugins.plugin_utils.purge_urls import _raw, host_vars
 
 
 def fleet_summary(hosts, hostvars, name='mirror_results'):
@@ -19,10 +19,9 @@ def fleet_summary(hosts, hostvars, name='mirror_results'):
     In Python, through HostVars.raw_get, as purge_union reads: Jinja over 50 origins' registered results
     templates each of them again.
     """
-    raw_get = getattr(hostvars, 'raw_get', None)
     lines, quiet, ran = [], 0, 0
     for host in _raw(hosts):
-        found = raw_get(host) if raw_get else hostvars[host]
+        found = host_vars(hostvars, host)
         result = _raw(found.get(name)) if isinstance(found, Mapping) else None
         if not isinstance(result, Mapping):
             continue

@@ -15,13 +15,13 @@ version_added: 0.3.0
 description:
   - The per-host step of the role C(cdn.origin.mirror), as an action on the controller that runs
     M(cdn.origin.symlink_or_copy) on the host once per tree of O(trees), in order.
-  - Before any tree is mirrored, checks every tree (a O(trees[].src) that is neither a path nor a list of paths,
-    a O(trees[].within) string with a comma, a purge O(purge.provider) other than V(webhook) without an absolute
-    O(purge.base_url)); one refused tree fails the task and no tree is mirrored.
+  - Before any tree is mirrored, checks every tree (a C(src) that is neither a path nor a list of paths, a C(within)
+    string with a comma, a purge O(purge.provider) other than V(webhook) without an absolute O(purge.base_url)); one
+    refused tree fails the task and no tree is mirrored.
   - Creates O(state_dir) (mode C(0700)) when a tree uses its default record there.
   - A tree that fails does not stop the next ones; the task fails after the last, naming each failed tree.
   - Returns one summary line per tree and the URLs a cache may hold stale (as the filters
-    M(cdn.origin.purge_urls#filter) and M(cdn.origin.purge_prefixes#filter) give them), worked out in Python.
+    P(cdn.origin.purge_urls#filter) and P(cdn.origin.purge_prefixes#filter) give them), worked out in Python.
   - One task per host instead of one per step, since every task costs each host of a play one round of the
     controller, whatever it does.
 author:
@@ -88,6 +88,14 @@ options:
         description: Percent-encode the paths (V(false) for the V(webhook) body, which carries paths).
         type: bool
         default: true
+      keep_paths:
+        description:
+          - Keep each tree's C(purge_paths) in its result once the URLs are worked out; needed to build one
+            V(webhook) body per tree (the role's host-scope webhook purge).
+          - V(false) drops them, so that the paths do not cross to the controller's main process a second time as
+            their URLs do (the role with a fleet scope, whose purge sends the union).
+        type: bool
+        default: true
   check_variables:
     description:
       - Warn, in one warning, about every variable whose name starts with O(check_variables.prefix) that the role
@@ -111,10 +119,6 @@ options:
         elements: str
         default: []
 attributes:
-  action:
-    support: full
-  async:
-    support: none
   check_mode:
     support: full
     details: Runs every tree in check mode; the summaries say V(would change) and the URLs are what a real run purges.
@@ -125,9 +129,10 @@ attributes:
     platforms: posix
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.flow
 notes:
   - The role C(cdn.origin.mirror) is the usual way to use it; its README documents the tree keys and defaults.
+  - An action on the controller (it runs the module on the host through the task's connection); it does not
+    support C(async).
 seealso:
   - module: cdn.origin.symlink_or_copy
   - module: cdn.origin.purge
@@ -176,9 +181,13 @@ summaries:
   returned: always
   type: list
   elements: dict
-  sample: [{dest: /srv/origin, changed: false, failed: false, msg: "/srv/origin unchanged: 0 symlinked, 0 copied, 0 updated, 0 removed, 0 directories created, 0 skipped, 12 unchanged"}]
+  sample:
+    - dest: /srv/origin
+      changed: false
+      failed: false
+      msg: "/srv/origin unchanged: 0 symlinked, 0 copied, 0 updated, 0 removed, 0 directories created, 0 skipped, 12 unchanged"
 purge_urls:
-  description: The URLs to purge, each once, in the order of the changes (see M(cdn.origin.purge_urls#filter)).
+  description: The URLs to purge, each once, in the order of the changes (see P(cdn.origin.purge_urls#filter)).
   returned: always
   type: list
   elements: str
@@ -186,7 +195,7 @@ purge_urls:
 purge_prefixes:
   description:
     - The prefix URL of each changed tree whose change list was cut (without O(purge.provider) or
-      O(purge.base_url), at 1000 changes), to purge as a whole (see M(cdn.origin.purge_prefixes#filter)).
+      O(purge.base_url), at 1000 changes), to purge as a whole (see P(cdn.origin.purge_prefixes#filter)).
   returned: always
   type: list
   elements: str

@@ -121,6 +121,15 @@ def cut_warning(prefix, dest):
             ' instead of its changed URLs' % (dest, prefix))
 
 
+def host_vars(hostvars, host):
+    """The variables of `host` as they were set (HostVars.raw_get), or None for a host the inventory does not have."""
+    raw_get = getattr(hostvars, 'raw_get', None)
+    if raw_get is None:
+        return hostvars.get(host)
+    # raw_get gives an undefined marker for an unknown host, which fails as soon as it is looked at
+    return raw_get(host) if host in hostvars else None
+
+
 def purge_union(hosts, hostvars, name, key=None):
     """Every item of the list variable `name` (or of its `key`) of each of `hosts`, each once, in the order of the hosts.
 
@@ -129,11 +138,10 @@ def purge_union(hosts, hostvars, name, key=None):
     publishes are already rendered. A value that is not a list (a template set in inventory, say) is read
     templated, as Jinja would.
     """
-    raw_get = getattr(hostvars, 'raw_get', None)
     union = _Once()
     shown = name if key is None else '%s.%s' % (name, key)
     for host in _raw(hosts):
-        found = raw_get(host) if raw_get else hostvars[host]
+        found = host_vars(hostvars, host)
         if not isinstance(found, Mapping) or name not in found:
             continue
         value = _raw(found[name])

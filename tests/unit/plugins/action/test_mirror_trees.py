@@ -55,7 +55,10 @@ class Host:
         play_context.check_mode = self.check_mode
         connection = mock.MagicMock()
         connection._shell.tmpdir = None
-        action = mirror_trees.ActionModule(task, connection, play_context, DataLoader(), mock.MagicMock(), mock.MagicMock())
+        # the variables given here are already what templating gives
+        templar = mock.MagicMock()
+        templar.template.side_effect = lambda value: value
+        action = mirror_trees.ActionModule(task, connection, play_context, DataLoader(), templar, mock.MagicMock())
         with mock.patch.object(action, '_execute_module', side_effect=self.execute):
             return action.run(task_vars=task_vars or {})
 
@@ -211,3 +214,53 @@ def test_a_cut_change_list_purges_its_prefix_with_a_warning(site):
     assert result['warnings'] == ['cdn.origin.purge_prefixes: the change list of %s was cut, so everything under'
                                   ' https://w.example/static/ is purged instead of its changed URLs' % tree['dest']]
     assert result['summaries'][0]['msg'].endswith(' (only the first changes are listed)')
+
+
+def test_a_role_file_with_an_ansible_tag_is_read_by_ansibles_loader(tmp_path):
+    role = tmp_path / 'role'
+    (role / 'defaults').mkdir(parents=True)
+    (role / 'defaults' / 'main.yml').write_text("mirror_known: !unsafe '{{ raw }}'\n")
+    result = Host().run({'trees': [], 'check_variables': {'role': 'r', 'prefix': 'mirror_', 'role_path': str(role)}},
+                        task_vars={'mirror_known': 1, 'mirror_unknown': 2})
+    assert result['unknown_variables'] == ['mirror_unknown']
+
+
+def test_validation_against_an_entry_point_fails_before_any_tree(site):
+    host = Host()
+    check = {'role': 'cdn.origin.mirror', 'prefix': 'mirror_', 'role_path': ROLE_PATH, 'validate': 'main'}
+    result = host.run({'trees': _trees(site), 'check_variables': check},
+                      task_vars={'mirror_trees': _trees(site), 'mirror_default_link_style': 'soft'})
+    assert result['failed'] and host.calls == [] and result['purge_urls'] == []
+    assert result['argument_errors'] == ['value of mirror_default_link_style must be one of: absolute, relative, hard, got: soft']
+    assert result['msg'].startswith('Validation of the arguments of cdn.origin.mirror (entry point main) failed:\n')
+    missing = Host().run({'trees': [], 'check_variables': dict(check, validate='nowhere')})
+    assert missing['failed'] and 'has no entry point nowhere' in missing['msg']
+    assert not Host().run({'trees': _trees(site), 'check_variables': check},
+                          task_vars={'mirror_trees': _trees(site)}).get('failed')
+
+
+def test_defaults_come_from_the_prefixed_variables_unless_given(site):
+    host = Host()
+    task_vars = {'mirror_default_prune': True, 'mirror_default_max_delete': '10%', 'mirror_default_link_style': 'relative',
+                 'mirror_default_purge_prefix': '/ignored/'}
+    host.run({'trees': _trees(site)[:1], 'defaults': {'link_style': 'absolute'}, 'defaults_prefix': 'mirror_default_'},
+             task_vars=task_vars)
+    args = host.calls[0][1]
+    assert args['prune'] is True and args['max_delete'] == '10%' and args['link_style'] == 'absolute'
+    assert 'purge_prefix' not in args
+
+
+def test_paths_can_be_dropped_once_worked_out_and_a_cut_list_still_gives_its_prefix(site):
+    for i in range(5):
+        _write(site / 'static' / ('f%d.css' % i))
+    trees = _trees(site)
+    kept = Host().run({'trees': trees[:1], 'purge': {'base_url': 'https://w.example'}})
+    assert kept['results'][0]['purge_paths'] == ['a.txt', 'news/index.html']
+    dropped = Host().run({'trees': [dict(trees[0], dest=str(site / 'www' / 'again'))],
+                          'purge': {'base_url': 'https://w.example', 'keep_paths': False}})
+    assert 'purge_paths' not in dropped['results'][0] and dropped['purge_urls'] == kept['purge_urls']
+    assert dropped['purge_prefixes'] == []
+    with mock.patch.object(mirror_trees, 'module_args', side_effect=lambda t, d, s, p: {
+            'src': t['src'], 'dest': t['dest'], 'changes_limit': 2}):
+        cut = Host().run({'trees': [trees[1]], 'purge': {'base_url': 'https://w.example', 'keep_paths': False}})
+    assert cut['purge_prefixes'] == ['https://w.example/static/']

@@ -12,6 +12,8 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.cdn.origin.plugins.filter import purge as purge_filters
+from ansible_collections.cdn.origin.plugins.filter.fleet import FilterModule as FleetFilters
+from ansible_collections.cdn.origin.plugins.filter.fleet import fleet_summary
 from ansible_collections.cdn.origin.plugins.filter.purge import FilterModule, purge_prefixes, purge_union, purge_urls
 from ansible_collections.cdn.origin.plugins.module_utils.engine import mirror
 
@@ -166,3 +168,31 @@ def test_a_variable_that_is_not_a_list_is_refused_naming_the_host(fleet):
     fleet('h2', mirror_purge_urls='https://a/1')
     with pytest.raises(AnsibleFilterError, match='mirror_purge_urls of host h2 is a str, not a list'):
         purge_union(['h1', 'h2'], fleet.hostvars, 'mirror_purge_urls')
+
+
+def test_the_union_of_a_key_of_what_each_host_registered(fleet):
+    fleet('h1', mirror_results={'purge_urls': ['https://a/1', 'https://a/2'], 'purge_prefixes': []})
+    fleet('h2', mirror_results={'purge_urls': ['https://a/2', 'https://a/3'], 'purge_prefixes': ['https://a/p/']})
+    fleet('h3', mirror_results={'unreachable': True, 'msg': 'no route'})
+    assert purge_union(['h1', 'h2', 'h3', 'not-in-inventory'], fleet.hostvars, 'mirror_results', 'purge_urls') == [
+        'https://a/1', 'https://a/2', 'https://a/3']
+    assert purge_union(['h1', 'h2'], fleet.hostvars, 'mirror_results', 'purge_prefixes') == ['https://a/p/']
+    fleet('h1', mirror_results={'purge_urls': 'https://a/1'})
+    with pytest.raises(AnsibleFilterError, match='mirror_results.purge_urls of host h1 is a str, not a list'):
+        purge_union(['h1'], fleet.hostvars, 'mirror_results', 'purge_urls')
+
+
+def test_the_fleet_summary_names_each_changed_or_failed_tree_and_counts_the_quiet_origins(fleet):
+    def tree(dest, changed=False, failed=False):
+        return {'dest': dest, 'changed': changed, 'failed': failed, 'msg': '%s %s' % (dest, 'FAILED' if failed else 'x')}
+    fleet('h1', mirror_results={'summaries': [tree('/a'), tree('/b', changed=True)]})
+    fleet('h2', mirror_results={'summaries': [tree('/a')]})
+    fleet('h3', mirror_results={'summaries': [tree('/a', failed=True)], 'failed': True})
+    assert fleet_summary(['h1', 'h2', 'h3'], fleet.hostvars) == ['h1: /b x', 'h3: /a FAILED', '1 of 3 origin(s) changed nothing']
+    # a host refused before any tree, one that could not be reached, one that never ran the role
+    fleet('h1', mirror_results={'summaries': [], 'failed': True, 'msg': 'Validation of the arguments failed'})
+    fleet('h2', mirror_results={'unreachable': True, 'msg': 'ssh: Connection refused'})
+    assert fleet_summary(['h1', 'h2', 'h4'], fleet.hostvars) == [
+        'h1: FAILED: Validation of the arguments failed', 'h2: unreachable: ssh: Connection refused',
+        '0 of 2 origin(s) changed nothing']
+    assert FleetFilters().filters() == {'fleet_summary': fleet_summary}
