@@ -6,7 +6,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-# Documented in fleet_summary.yml.
+# Documented in fleet_summary.yml and fleet_failures.yml.
 
 from collections.abc import Mapping
 
@@ -37,6 +37,25 @@ def fleet_summary(hosts, hostvars, name='mirror_results'):
     return lines
 
 
+def fleet_failures(hosts, hostvars, name='mirror_results'):
+    """"host: dest: why" for each tree that failed, "host: unreachable: why", "host: why" for a host refused whole."""
+    failures = []
+    for host in _raw(hosts):
+        found = host_vars(hostvars, host)
+        result = _raw(found.get(name)) if isinstance(found, Mapping) else None
+        if not isinstance(result, Mapping):
+            continue
+        trees = [r for r in _raw(result.get('results') or ()) if r.get('failed') or r.get('unreachable')]
+        for tree in trees:
+            dest = (tree.get('mirror_tree') or {}).get('dest')
+            why = tree.get('msg') or 'failed'
+            failures.append('%s: %s' % (host, 'unreachable: %s' % why if tree.get('unreachable') else '%s: %s' % (dest, why)))
+        if not trees and (result.get('failed') or result.get('unreachable')):
+            why = result.get('msg') or 'failed'
+            failures.append('%s: %s' % (host, 'unreachable: %s' % why if result.get('unreachable') else why))
+    return failures
+
+
 class FilterModule(object):
     def filters(self):
-        return {'fleet_summary': fleet_summary}
+        return {'fleet_summary': fleet_summary, 'fleet_failures': fleet_failures}

@@ -13,7 +13,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.cdn.origin.plugins.filter import purge as purge_filters
 from ansible_collections.cdn.origin.plugins.filter.fleet import FilterModule as FleetFilters
-from ansible_collections.cdn.origin.plugins.filter.fleet import fleet_summary
+from ansible_collections.cdn.origin.plugins.filter.fleet import fleet_failures, fleet_summary
 from ansible_collections.cdn.origin.plugins.filter.purge import FilterModule, purge_prefixes, purge_union, purge_urls
 from ansible_collections.cdn.origin.plugins.module_utils.engine import mirror
 
@@ -195,4 +195,17 @@ def test_the_fleet_summary_names_each_changed_or_failed_tree_and_counts_the_quie
     assert fleet_summary(['h1', 'h2', 'h4'], fleet.hostvars) == [
         'h1: FAILED: Validation of the arguments failed', 'h2: unreachable: ssh: Connection refused',
         '0 of 2 origin(s) changed nothing']
-    assert FleetFilters().filters() == {'fleet_summary': fleet_summary}
+    assert FleetFilters().filters() == {'fleet_summary': fleet_summary, 'fleet_failures': fleet_failures}
+
+
+def test_the_fleet_failures_name_each_failed_tree_and_each_unreachable_or_refused_origin(fleet):
+    fleet('h1', mirror_results={'results': [{'mirror_tree': {'dest': '/a'}, 'changed': True},
+                                            {'mirror_tree': {'dest': '/b'}, 'failed': True, 'msg': 'within /x does not exist'}],
+                                'failed': True, 'msg': '/b FAILED: within /x does not exist'})
+    fleet('h2', mirror_results={'results': [{'mirror_tree': {'dest': '/a'}, 'unreachable': True, 'msg': 'Connection refused'},
+                                            {'mirror_tree': {'dest': '/b'}, 'skipped': True}], 'unreachable': True})
+    fleet('h3', mirror_results={'results': [], 'failed': True, 'msg': 'Validation of the arguments failed'})
+    assert fleet_failures(['h1', 'h2', 'h3', 'not-in-inventory'], fleet.hostvars) == [
+        'h1: /b: within /x does not exist', 'h2: unreachable: Connection refused', 'h3: Validation of the arguments failed']
+    fleet('h1', mirror_results={'results': [{'mirror_tree': {'dest': '/a'}, 'changed': False}]})
+    assert fleet_failures(['h1'], fleet.hostvars) == []
