@@ -2,7 +2,7 @@
 # Copyright: (c) 2026, cdn.origin maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Appends {host, end} to $MOLECULE_EPHEMERAL_DIRECTORY/mirror-times.jsonl when a host's
-cdn.origin.symlink_or_copy task ends (all its trees), so the scenario can check that the fleet
+mirror task ends (cdn.origin.mirror_trees, all its trees), so the scenario can check that the fleet
 purge came after the last origin finished mirroring (the stand-in records when each request came).
 """
 from __future__ import absolute_import, division, print_function
@@ -18,12 +18,12 @@ from ansible.plugins.callback import CallbackBase
 DOCUMENTATION = '''
 name: mirror_times
 type: aggregate
-short_description: when each host's symlink_or_copy task ended
+short_description: when each host's mirror task ended
 description: Appends one JSON line per host and mirror task to MOLECULE_EPHEMERAL_DIRECTORY/mirror-times.jsonl.
 requirements: [enable in configuration]
 '''
 
-MIRROR_ACTIONS = ('cdn.origin.symlink_or_copy', 'symlink_or_copy')
+MIRROR_ACTIONS = ('cdn.origin.mirror_trees', 'mirror_trees')
 
 
 class CallbackModule(CallbackBase):
