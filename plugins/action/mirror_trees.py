@@ -216,7 +216,8 @@ class ActionModule(ActionBase):
                 for tree, state_file, _default_record in plans:
                     self._mirror(tree, module_args(tree, defaults, state_file, purging), task_vars, report)
         finally:
-            self._remove_tmp_path(self._connection._shell.tmpdir)
+            if not report.get('unreachable'):
+                self._remove_tmp_path(self._connection._shell.tmpdir)
         return self._reported(report, purge)
 
     def _defaults(self, args, task_vars):
