@@ -58,6 +58,7 @@ ARGUMENT_SPEC = dict(
         default_prefix=dict(type='str', default=''),
         quote=dict(type='bool', default=True),
         keep_paths=dict(type='bool', default=True),
+        joined=dict(type='bool', default=False),
     )),
     check_variables=dict(type='dict', options=dict(
         role=dict(type='str', required=True),
@@ -177,6 +178,19 @@ def summary_line(result, check_mode):
     return line
 
 
+def _with_urls(report, purge, urls):
+    """The URLs as a list, or (purge.joined) as one string, each URL ended by a NUL (no URL holds one).
+
+    ansible-core 2.19 and later convert every element of a task's result for its callbacks, in the controller's one
+    main process, one host after the other: 10,000 URLs cost about 25 ms per host there, one string nothing.
+    """
+    if purge.get('joined'):
+        report['purge_urls_joined'] = ''.join(url + '\0' for url in urls)
+    else:
+        report['purge_urls'] = urls
+    return report
+
+
 def _without_empty_warnings(report):
     if not report['warnings']:
         del report['warnings']
@@ -199,11 +213,11 @@ class ActionModule(ActionBase):
         if args['check_variables']:
             self._check_variables(args['check_variables'], task_vars, report)
             if report.get('failed'):
-                report.update(purge_urls=[], purge_prefixes=[], summaries=[])
-                return _without_empty_warnings(report)
+                report.update(purge_prefixes=[], summaries=[])
+                return _without_empty_warnings(_with_urls(report, purge, []))
         problems = [tree_problem(tree, defaults, purge) for tree in trees]
         if any(problems):
-            return self._refused(report, trees, problems)
+            return self._refused(report, trees, problems, purge)
         plans = []
         for tree in trees:
             state_file, default_record = _state_file(tree, defaults, args['state_dir'])
@@ -280,7 +294,8 @@ class ActionModule(ActionBase):
             data = self._loader.load_from_file(path)
         return data if isinstance(data, Mapping) else {}
 
-    def _refused(self, report, trees, problems):
+    @staticmethod
+    def _refused(report, trees, problems, purge):
         for tree, problem in zip(trees, problems):
             entry = {'changed': False, 'mirror_tree': tree if isinstance(tree, Mapping) else {'dest': None}}
             if problem:
@@ -288,9 +303,8 @@ class ActionModule(ActionBase):
             else:
                 entry.update(skipped=True, skip_reason='another tree was refused: no tree is mirrored')
             report['results'].append(entry)
-        report.update(failed=True, msg='; '.join(p for p in problems if p), purge_urls=[], purge_prefixes=[],
-                      summaries=[])
-        return _without_empty_warnings(report)
+        report.update(failed=True, msg='; '.join(p for p in problems if p), purge_prefixes=[], summaries=[])
+        return _without_empty_warnings(_with_urls(report, purge, []))
 
     def _records_dir(self, state_dir, task_vars, report):
         """Only the user the module runs as may write a tree's record: a forged one could delay removals."""
@@ -331,9 +345,9 @@ class ActionModule(ActionBase):
         if diffs:
             report['diff'] = diffs
         # also in check mode: the URLs are then what a real run would purge
-        report['purge_urls'] = purge_urls(results, base_url=purge['base_url'], index_files=purge['index_files'],
-                                          default_prefix=purge['default_prefix'], actions=PURGED_ACTIONS,
-                                          quote=purge['quote'])
+        _with_urls(report, purge, purge_urls(results, base_url=purge['base_url'], index_files=purge['index_files'],
+                                             default_prefix=purge['default_prefix'], actions=PURGED_ACTIONS,
+                                             quote=purge['quote']))
         cut = cut_trees(results, base_url=purge['base_url'], default_prefix=purge['default_prefix'])
         report['purge_prefixes'] = [prefix for prefix, _dest in cut]
         if purge['provider']:

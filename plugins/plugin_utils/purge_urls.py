@@ -130,8 +130,10 @@ def host_vars(hostvars, host):
     return raw_get(host) if host in hostvars else None
 
 
-def purge_union(hosts, hostvars, name, key=None):
+def purge_union(hosts, hostvars, name, key=None, joined=False):
     """Every item of the list variable `name` (or of its `key`) of each of `hosts`, each once, in the order of the hosts.
+
+    With `joined`, each value is one string whose items each end with a NUL (mirror_trees' purge_urls_joined).
 
     Read through HostVars.raw_get: hostvars[host][name] templates each of the list's strings again, and Jinja then
     iterates them through lazy wrappers (9 s for 50 hosts of 10,000 URLs); the facts and results the role
@@ -151,6 +153,8 @@ def purge_union(hosts, hostvars, name, key=None):
             if not isinstance(value, Mapping) or key not in value:
                 continue
             value = _raw(value[key])
+        if joined and isinstance(value, str):
+            value = value.split('\0')[:-1]
         if not isinstance(value, (list, tuple)):
             raise AnsibleFilterError('purge_union: %s of host %s is a %s, not a list' % (shown, host, type(value).__name__))
         for item in value:

@@ -264,3 +264,14 @@ def test_paths_can_be_dropped_once_worked_out_and_a_cut_list_still_gives_its_pre
             'src': t['src'], 'dest': t['dest'], 'changes_limit': 2}):
         cut = Host().run({'trees': [trees[1]], 'purge': {'base_url': 'https://w.example', 'keep_paths': False}})
     assert cut['purge_prefixes'] == ['https://w.example/static/']
+
+
+def test_joined_urls_are_one_string_each_url_ended_by_a_nul(site):
+    purge = {'base_url': 'https://w.example', 'joined': True}
+    result = Host(check_mode=True).run({'trees': _trees(site), 'purge': purge})
+    assert 'purge_urls' not in result
+    assert result['purge_urls_joined'].split('\0')[:-1] == Host(check_mode=True).run(
+        {'trees': _trees(site), 'purge': dict(purge, joined=False)})['purge_urls']
+    assert result['purge_urls_joined'].endswith('\0')
+    refused = Host().run({'trees': [{'dest': '/srv/o', 'src': 5}], 'purge': purge})
+    assert refused['failed'] and refused['purge_urls_joined'] == ''

@@ -209,3 +209,11 @@ def test_the_fleet_failures_name_each_failed_tree_and_each_unreachable_or_refuse
         'h1: /b: within /x does not exist', 'h2: unreachable: Connection refused', 'h3: Validation of the arguments failed']
     fleet('h1', mirror_results={'results': [{'mirror_tree': {'dest': '/a'}, 'changed': False}]})
     assert fleet_failures(['h1'], fleet.hostvars) == []
+
+
+def test_the_union_of_joined_strings(fleet):
+    fleet('h1', mirror_results={'purge_urls_joined': 'https://a/1\0https://a/2\0'})
+    fleet('h2', mirror_results={'purge_urls_joined': ''})
+    fleet('h3', mirror_results={'purge_urls_joined': 'https://a/2\0https://a/b c\0'})
+    assert purge_union(['h1', 'h2', 'h3'], fleet.hostvars, 'mirror_results', 'purge_urls_joined', joined=True) == [
+        'https://a/1', 'https://a/2', 'https://a/b c']
