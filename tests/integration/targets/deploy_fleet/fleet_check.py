@@ -142,6 +142,10 @@ def main():
 
         rc, out = scenario.deploy('--limit', 'o1,o2,o3')
         expect(rc == 0 and scenario.received() == [], 'a no-op deploy purges nothing', out)
+        # nothing pending on the controller, which sends: the purge module is not even run to read the file
+        purge_task = out.split('Purge the changed URLs through webhook]')[-1].split('TASK [')[0]
+        expect(not os.path.exists(scenario.path('purge-pending.json')) and 'skipping: [o1]' in purge_task,
+               'nor runs the purge module for an absent pending file', out)
 
         scenario.write('src/site/b.css', 'b { color: red }\n')
         rc, out = scenario.deploy('--limit', 'o1,o2,o3', '--check')
