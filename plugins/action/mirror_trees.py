@@ -59,6 +59,7 @@ ARGUMENT_SPEC = dict(
         quote=dict(type='bool', default=True),
         keep_paths=dict(type='bool', default=True),
         joined=dict(type='bool', default=False),
+        complete=dict(type='str', default='paths', choices=['paths', 'changes']),
     )),
     check_variables=dict(type='dict', options=dict(
         role=dict(type='str', required=True),
@@ -128,8 +129,12 @@ def tree_problem(tree, defaults, purge):
     return None
 
 
-def module_args(tree, defaults, state_file, purging):
-    """The module's arguments for one tree: its keys, else the defaults, as the role documents them."""
+def module_args(tree, defaults, state_file, complete=None):
+    """The module's arguments for one tree: its keys, else the defaults, as the role documents them.
+
+    `complete` is how a purge gets every changed path (None without a purge): `paths`, the module's purge_paths
+    (plain strings, `changes` cut as usual), or `changes`, every change entry (changes_limit 0).
+    """
     args = dict(src=tree['src'], dest=tree['dest'])
     for key in PASSED:
         # a key neither the tree nor the defaults give is the module's own default
@@ -149,8 +154,10 @@ def module_args(tree, defaults, state_file, purging):
     if state_file:
         args['state_file'] = state_file
     # a purge needs every changed path: a cut list would leave stale URLs in the cache
-    if purging:
+    if complete == 'paths':
         args['purge_paths'] = True
+    elif complete == 'changes':
+        args['changes_limit'] = 0
     return args
 
 
@@ -222,13 +229,13 @@ class ActionModule(ActionBase):
         for tree in trees:
             state_file, default_record = _state_file(tree, defaults, args['state_dir'])
             plans.append((tree, state_file, default_record))
-        purging = bool(purge['provider'] or purge['base_url'])
+        complete = purge['complete'] if purge['provider'] or purge['base_url'] else None
         try:
             if any(default_record for _tree, _path, default_record in plans):
                 self._records_dir(args['state_dir'], task_vars, report)
             if not report.get('failed'):
                 for tree, state_file, _default_record in plans:
-                    self._mirror(tree, module_args(tree, defaults, state_file, purging), task_vars, report)
+                    self._mirror(tree, module_args(tree, defaults, state_file, complete), task_vars, report)
         finally:
             if not report.get('unreachable'):
                 self._remove_tmp_path(self._connection._shell.tmpdir)

@@ -88,6 +88,17 @@ options:
         description: Percent-encode the paths (V(false) for the V(webhook) body, which carries paths).
         type: bool
         default: true
+      complete:
+        description:
+          - How a purge (a O(purge.provider) or a O(purge.base_url)) gets the path of every change, since a cut list
+            would leave stale URLs in the cache.
+          - V(paths) asks each tree for O(cdn.origin.symlink_or_copy#module:purge_paths), plain strings that cost the
+            controller a fraction of the change entries; RV(results[].changes) stays cut at 1000.
+          - V(changes) asks for every change entry (O(cdn.origin.symlink_or_copy#module:changes_limit=0)), for a
+            caller that reads RV(results[].changes) whole (the role's main entry point).
+        type: str
+        choices: [paths, changes]
+        default: paths
       joined:
         description:
           - Register the URLs as one string, RV(purge_urls_joined), each URL ended by a NUL character, instead of the

@@ -372,7 +372,7 @@ def _mirror_task():
         if 'cdn.origin.mirror_trees' in task:
             tree = {key: None for key in _tree_spec()}
             tree['prune'] = True
-            return task, mirror_trees.module_args(tree, {}, '/var/lib/cdn-origin/x.state', purging=True)
+            return task, mirror_trees.module_args(tree, {}, '/var/lib/cdn-origin/x.state', complete='paths')
     raise AssertionError('no mirror_trees task in roles/mirror/tasks/mirror.yml')
 
 

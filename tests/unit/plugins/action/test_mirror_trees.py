@@ -175,7 +175,7 @@ def test_module_args_follow_the_defaults_as_the_role_documents_them():
                 'prune_grace': 60, 'state_file': 'auto', 'within': ['/srv/htdocs']}
     tree = {'dest': '/srv/origin', 'src': '/srv/build', 'owner': None, 'max_delete': 0}
     state_file, default_record = mirror_trees._state_file(tree, defaults, '/var/lib/cdn-origin')
-    args = mirror_trees.module_args(tree, defaults, state_file, purging=False)
+    args = mirror_trees.module_args(tree, defaults, state_file)
     # a null owner cancels the default, 0 is a limit, null workers is the module's default, no grace without prune
     assert 'owner' not in args and args['mode'] == '0644' and args['max_delete'] == 0 and 'workers' not in args
     assert 'prune_grace' not in args and 'purge_paths' not in args and args['within'] == ['/srv/htdocs']
@@ -184,8 +184,11 @@ def test_module_args_follow_the_defaults_as_the_role_documents_them():
     assert mirror_trees._state_file(dict(tree, state_file=''), defaults, '/s') == ('', False)
     assert mirror_trees._state_file(dict(tree, state_file='/run/x.state'), defaults, '/s') == ('/run/x.state', False)
     assert mirror_trees._state_file(dict(tree, prune_grace=0), defaults, '/s') == ('', False)
-    pruned = mirror_trees.module_args(dict(tree, prune='yes'), defaults, '', purging=True)
+    pruned = mirror_trees.module_args(dict(tree, prune='yes'), defaults, '', complete='paths')
     assert pruned['prune_grace'] == 60 and pruned['purge_paths'] is True and 'state_file' not in pruned
+    assert 'changes_limit' not in pruned
+    whole = mirror_trees.module_args(tree, defaults, '', complete='changes')
+    assert whole['changes_limit'] == 0 and 'purge_paths' not in whole
 
 
 def test_unknown_role_variables_are_warned_about_once(site):
@@ -275,3 +278,18 @@ def test_joined_urls_are_one_string_each_url_ended_by_a_nul(site):
     assert result['purge_urls_joined'].endswith('\0')
     refused = Host().run({'trees': [{'dest': '/srv/o', 'src': 5}], 'purge': purge})
     assert refused['failed'] and refused['purge_urls_joined'] == ''
+
+
+def test_a_purge_asking_for_every_change_gets_the_whole_change_list(site):
+    for i in range(5):
+        _write(site / 'static' / ('f%d.css' % i))
+    host = Host()
+    result = host.run({'trees': [_trees(site)[1]], 'purge': {'base_url': 'https://w.example', 'complete': 'changes'}})
+    assert host.calls[0][1]['changes_limit'] == 0 and 'purge_paths' not in host.calls[0][1]
+    tree = result['results'][0]
+    assert not tree['changes_truncated'] and 'purge_paths' not in tree
+    assert len(result['purge_urls']) == 6 and result['purge_prefixes'] == []
+    # without a purge nothing more is asked for
+    plain = Host()
+    plain.run({'trees': [dict(_trees(site)[1], dest=str(site / 'www' / 'plain'))], 'purge': {'complete': 'changes'}})
+    assert 'changes_limit' not in plain.calls[0][1] and 'purge_paths' not in plain.calls[0][1]
