@@ -51,6 +51,7 @@ ARGUMENT_SPEC = dict(
     defaults=dict(type='dict', default={}),
     defaults_prefix=dict(type='str'),
     state_dir=dict(type='str', default='/var/lib/cdn-origin'),
+    keep_changes=dict(type='bool', default=True),
     purge=dict(type='dict', default={}, options=dict(
         provider=dict(type='str', default=''),
         base_url=dict(type='str', default=''),
@@ -239,7 +240,7 @@ class ActionModule(ActionBase):
         finally:
             if not report.get('unreachable'):
                 self._remove_tmp_path(self._connection._shell.tmpdir)
-        return self._reported(report, purge)
+        return self._reported(report, purge, args['keep_changes'])
 
     def _defaults(self, args, task_vars):
         """O(defaults), completed from the variables named defaults_prefix + key (mirror_default_prune, ...).
@@ -337,7 +338,7 @@ class ActionModule(ActionBase):
         report['results'].append(result)
         report['changed'] = report['changed'] or bool(result.get('changed'))
 
-    def _reported(self, report, purge):
+    def _reported(self, report, purge, keep_changes):
         results = report['results']
         ran = [r for r in results if not r.get('skipped')]
         lines = [summary_line(r, self._play_context.check_mode) for r in ran]
@@ -359,8 +360,9 @@ class ActionModule(ActionBase):
         report['purge_prefixes'] = [prefix for prefix, _dest in cut]
         if purge['provider']:
             report['warnings'].extend(cut_warning(prefix, dest) for prefix, dest in cut)
-        if not purge['keep_paths']:
-            # worked out: each path would cross to the controller's main process a second time, as its URL does
-            for result in results:
-                result.pop('purge_paths', None)
+        # worked out: what crosses to the controller's main process is converted there, host after host
+        dropped = (() if purge['keep_paths'] else ('purge_paths',)) + (() if keep_changes else ('changes',))
+        for result in results:
+            for key in dropped:
+                result.pop(key, None)
         return _without_empty_warnings(report)

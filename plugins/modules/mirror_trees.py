@@ -58,6 +58,15 @@ options:
         C(-) turned into one C(_), at most 80 characters, and 8 hex digits of the SHA-1 of C(dest)).
     type: str
     default: /var/lib/cdn-origin
+  keep_changes:
+    description:
+      - Keep each tree's C(changes) in RV(results). V(false) drops them once the task has what it reports (the
+        summaries, the URLs), for a caller that reads neither, as the role's C(tasks_from=publish) does; C(--diff)
+        still shows them.
+      - Each entry is an object the controller's main process converts for the callbacks, one host after the
+        other (1,000 per tree about 12 ms per host on ansible-core 2.21).
+    type: bool
+    default: true
   purge:
     description: What the URLs to purge are made of.
     type: dict

@@ -293,3 +293,11 @@ def test_a_purge_asking_for_every_change_gets_the_whole_change_list(site):
     plain = Host()
     plain.run({'trees': [dict(_trees(site)[1], dest=str(site / 'www' / 'plain'))], 'purge': {'complete': 'changes'}})
     assert 'changes_limit' not in plain.calls[0][1] and 'purge_paths' not in plain.calls[0][1]
+
+
+def test_the_change_lists_can_be_dropped_once_the_urls_are_worked_out_from_them(site):
+    kept = Host().run({'trees': _trees(site)[:1]})
+    assert kept['results'][0]['changes'] and kept['purge_urls'] == ['a.txt', 'news/index.html', 'news/']
+    dropped = Host().run({'trees': [dict(_trees(site)[0], dest=str(site / 'www' / 'again'))], 'keep_changes': False})
+    assert 'changes' not in dropped['results'][0] and dropped['purge_urls'] == kept['purge_urls']
+    assert dropped['results'][0]['summary'] == kept['results'][0]['summary']
