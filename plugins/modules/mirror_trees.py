@@ -48,8 +48,7 @@ options:
       - Take the default of each key that O(defaults) does not give from the variable of that name after this
         prefix, when the host has it (with V(mirror_default_), C(mirror_default_prune) for C(prune)), templated
         as any variable.
-      - The role uses it, since one variable read per key costs less than one template per key in the task, which
-        each host's worker compiles anew.
+      - The role uses it, so that a key added here needs no line in the role's task.
     type: str
   state_dir:
     description:
