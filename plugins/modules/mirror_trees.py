@@ -101,9 +101,9 @@ options:
           - How a purge (a O(purge.provider) or a O(purge.base_url)) gets the path of every change, since a cut list
             would leave stale URLs in the cache.
           - V(paths) asks each tree for O(cdn.origin.symlink_or_copy#module:purge_paths), plain strings that cost the
-            controller a fraction of the change entries; RV(results[].changes) stays cut at 1000.
+            controller a fraction of the change entries; each RV(results) entry's C(changes) stays cut at 1000.
           - V(changes) asks for every change entry (O(cdn.origin.symlink_or_copy#module:changes_limit=0)), for a
-            caller that reads RV(results[].changes) whole (the role's main entry point).
+            caller that reads the C(changes) of RV(results) whole (the role's main entry point).
         type: str
         choices: [paths, changes]
         default: paths
