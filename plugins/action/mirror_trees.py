@@ -221,8 +221,7 @@ class ActionModule(ActionBase):
         if args['check_variables']:
             self._check_variables(args['check_variables'], task_vars, report)
             if report.get('failed'):
-                report.update(purge_prefixes=[], summaries=[])
-                return _without_empty_warnings(_with_urls(report, purge, []))
+                return self._reported(report, purge, args['keep_changes'])
         problems = [tree_problem(tree, defaults, purge) for tree in trees]
         if any(problems):
             return self._refused(report, trees, problems, purge)
@@ -344,7 +343,7 @@ class ActionModule(ActionBase):
         lines = [summary_line(r, self._play_context.check_mode) for r in ran]
         report['summaries'] = [{'dest': r['mirror_tree'].get('dest'), 'msg': line, 'changed': bool(r.get('changed')),
                                 'failed': bool(r.get('failed') or r.get('unreachable'))} for r, line in zip(ran, lines)]
-        failed = [line for r, line in zip(ran, lines) if r.get('failed') or r.get('unreachable')]
+        failed = [s['msg'] for s in report['summaries'] if s['failed']]
         if failed:
             report['failed'] = not report.get('unreachable')
         if report.get('msg') is None:

@@ -13,6 +13,15 @@ from collections.abc import Mapping
 from ansible_collections.cdn.origin.plugins.plugin_utils.purge_urls import _raw, host_vars
 
 
+def _registered(hosts, hostvars, name):
+    """(host, result) for each of `hosts` that registered the mapping `name`, read as it was registered."""
+    for host in _raw(hosts):
+        found = host_vars(hostvars, host)
+        result = _raw(found.get(name)) if isinstance(found, Mapping) else None
+        if isinstance(result, Mapping):
+            yield host, result
+
+
 def fleet_summary(hosts, hostvars, name='mirror_results'):
     """One line per tree that changed or failed, "host: summary", then how many origins changed nothing.
 
@@ -20,11 +29,7 @@ def fleet_summary(hosts, hostvars, name='mirror_results'):
     templates each of them again.
     """
     lines, quiet, ran = [], 0, 0
-    for host in _raw(hosts):
-        found = host_vars(hostvars, host)
-        result = _raw(found.get(name)) if isinstance(found, Mapping) else None
-        if not isinstance(result, Mapping):
-            continue
+    for host, result in _registered(hosts, hostvars, name):
         ran += 1
         summaries = [s for s in _raw(result.get('summaries') or ()) if s.get('changed') or s.get('failed')]
         lines.extend('%s: %s' % (host, s.get('msg')) for s in summaries)
@@ -40,11 +45,7 @@ def fleet_summary(hosts, hostvars, name='mirror_results'):
 def fleet_failures(hosts, hostvars, name='mirror_results'):
     """"host: dest: why" for each tree that failed, "host: unreachable: why", "host: why" for a host refused whole."""
     failures = []
-    for host in _raw(hosts):
-        found = host_vars(hostvars, host)
-        result = _raw(found.get(name)) if isinstance(found, Mapping) else None
-        if not isinstance(result, Mapping):
-            continue
+    for host, result in _registered(hosts, hostvars, name):
         trees = [r for r in _raw(result.get('results') or ()) if r.get('failed') or r.get('unreachable')]
         for tree in trees:
             dest = (tree.get('mirror_tree') or {}).get('dest')

@@ -104,16 +104,14 @@ def _paths(result, wanted, complete):
 
 def cut_trees(results, base_url='', default_prefix=''):
     """(prefix URL, dest) of each changed tree whose change list was cut (changes_truncated), each prefix once."""
-    prefixes = _Once()
-    cut = []
+    cut = {}
     for result in _results(results):
         # purge_paths is never cut
         if result.get('changes_truncated') and result.get('purge_paths') is None:
             prefix = directory_url(tree_root(base_url, result, default_prefix))
-            if prefix not in prefixes.items:
-                prefixes.add(prefix)
-                cut.append((prefix, (result.get('mirror_tree') or {}).get('dest', 'a tree')))
-    return cut
+            # the first tree under a prefix names it
+            cut.setdefault(prefix, (result.get('mirror_tree') or {}).get('dest', 'a tree'))
+    return list(cut.items())
 
 
 def cut_warning(prefix, dest):
