@@ -118,10 +118,10 @@ options:
         default: false
       keep_paths:
         description:
-          - Keep each tree's C(purge_paths) in its result once the URLs are worked out; needed to build one
-            V(webhook) body per tree (the role's host-scope webhook purge).
+          - Keep each tree's C(purge_paths) in its result once the URLs are worked out, for a caller that builds
+            something per tree from them.
           - V(false) drops them, so that the paths do not cross to the controller's main process a second time as
-            their URLs do (the role with a fleet scope, whose purge sends the union).
+            their URLs do (the role, which reads only the URLs).
         type: bool
         default: true
   check_variables:
