@@ -17,10 +17,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
-import fcntl
 import os
 import stat
 
+from ansible_collections.cdn.origin.plugins.module_utils.lock import Overtaken, lock_dir, locked
 from ansible_collections.cdn.origin.plugins.module_utils.plan import (
     COPY, HARDLINK, MKDIR, REFRESH, RELINK, REMOVE, SKIP, SYMLINK, UPDATE, Decision,
 )
@@ -32,8 +32,6 @@ _TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXE
 # Deep trees would otherwise hold one descriptor per level; beyond this many
 # the oldest are closed and reopened (again with O_NOFOLLOW) when needed.
 _FD_WINDOW = 64
-# Errors after which no further write can succeed: stop at once.
-FATAL_ERRNOS = frozenset((errno.ENOSPC, errno.EDQUOT, errno.EROFS))
 _NO_SYMLINKS = frozenset((errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS))
 # link(2) refused for reasons planning cannot see (a bind mount inside dest, a file system without hard links)
 _NO_HARD_LINKS = frozenset((errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP))
@@ -46,17 +44,6 @@ class SourceChanged(OSError):
     """The file opened for copying is not the one the plan looked at."""
 
 
-class Overtaken(Exception):
-    """Another run got to a dest this run was creating: plan again, against what that run left.
-
-    `created` is the dest root's mkdir when this run made it, else None.
-    """
-
-    def __init__(self, created):
-        super(Overtaken, self).__init__('dest created by another run')
-        self.created = created
-
-
 def _temp_name():
     return TEMP_PREFIX + os.urandom(8).hex()
 
@@ -64,12 +51,13 @@ def _temp_name():
 class Applier:
     """Applies Decisions in the order given; returns the Decision actually applied."""
 
-    def __init__(self, cfg):
+    def __init__(self, cfg, root=None):
+        """`root`: dest's descriptor, already locked (lock.lock_dir), which this Applier then holds until unlock()."""
         self.cfg = cfg
         self.warnings = []
         self._parts = []
-        self._fds = []
-        self._dirty = []
+        self._fds = [] if root is None else [root]
+        self._dirty = [False] * len(self._fds)
         self._current = None
         self._source_dir = (None, None)
         self._copy_file_range = hasattr(os, 'copy_file_range')
@@ -82,14 +70,8 @@ class Applier:
     # -- directory descriptors ----------------------------------------------
 
     def lock(self, shared=False):
-        """Lock dest until unlock(): shared for a check-mode run, which writes nothing, exclusive otherwise.
-
-        Taken before planning, so a run that waited plans what the other one
-        left instead of applying a stale plan. A flock belongs to the open
-        file description: the planning workers' copies of the descriptor,
-        closed when they exit, neither hold it longer nor release it.
-        """
-        self._root(fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        """Lock dest until unlock() (see lock.py), unless this Applier holds its lock already."""
+        self._root(shared)
 
     def make_parents(self, decisions):
         """Make the missing parents of dest (Planner.parents), outermost first, once per run.
@@ -127,26 +109,18 @@ class Applier:
             raise OSError(exc.errno, exc.strerror, path) from exc
         self._made = (path, fd)
 
-    def _open_root(self):
+    def _open_root(self, shared):
         if self._made is None:
-            # the dest root is the operator's path: links on the way to it are theirs
-            return os.open(self.cfg.dest_real, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            return lock_dir(self.cfg.dest_real, shared)
         # below parents this run made, nothing on the way is the operator's
         path, fd = self._made
         if path == self.cfg.dest_real:
-            return os.dup(fd)
-        return os.open(os.path.basename(self.cfg.dest_real), _DIR_FLAGS, dir_fd=fd)
+            return locked(os.dup(fd), shared)
+        return locked(os.open(os.path.basename(self.cfg.dest_real), _DIR_FLAGS, dir_fd=fd), shared)
 
-    def _root(self, how=fcntl.LOCK_EX):
+    def _root(self, shared=False):
         if not self._fds:
-            fd = self._open_root()
-            try:
-                # two runs on one dest would remove each other's temporary files
-                fcntl.flock(fd, how)
-            except BaseException:
-                os.close(fd)
-                raise
-            self._fds.append(fd)
+            self._fds.append(self._open_root(shared))
             self._dirty.append(False)
         return self._fds[0]
 

@@ -27,16 +27,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
 import hashlib
 import os
-import pickle
 import re
 import stat
 import tempfile
 from fractions import Fraction
 
-from ansible_collections.cdn.origin.plugins.module_utils import parallel, state
-from ansible_collections.cdn.origin.plugins.module_utils.apply import FATAL_ERRNOS, Applier, Overtaken
+from ansible_collections.cdn.origin.plugins.module_utils.lock import Overtaken, lock_dir
 from ansible_collections.cdn.origin.plugins.module_utils.plan import COPY, MKDIR, RELINK, REMOVE, UPDATE, Planner, guarded, parent_mkdirs
 from ansible_collections.cdn.origin.plugins.module_utils.policy import (
     Excluder, ModeSpec, Roots, display, inside, is_temp_name, split_paths,
@@ -44,6 +43,8 @@ from ansible_collections.cdn.origin.plugins.module_utils.policy import (
 from ansible_collections.cdn.origin.plugins.module_utils.report import CHANGES_LIMIT, Report, diff_line
 
 ERRORS_LIMIT = 50
+# Errors after which no further write can succeed: stop at once.
+FATAL_ERRNOS = frozenset((errno.ENOSPC, errno.EDQUOT, errno.EROFS))
 # Deletions named in the message of a max_delete failure (`errors` lists more).
 DELETIONS_SHOWN = 10
 # A rerun that changes little applies the decisions kept from its planning
@@ -244,10 +245,29 @@ def _id(value, what):
     return number
 
 
+def worker_count():
+    """One planning process per CPU this process may run on and that is not busy already, at most 8, at least 1.
+
+    Busy as `make -l` judges it, by the 1-minute load average: where every CPU is taken (a web server at work,
+    ten origins of a test fleet on two cores), more planners only add forks and context switches to the same
+    work, and the serial walk finishes as soon.
+    """
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    try:
+        # this process is one of the runnable ones the load counts
+        idle = int(cpus - os.getloadavg()[0] + 1)
+    except OSError:
+        idle = cpus
+    return max(1, min(cpus, idle, 8))
+
+
 def _workers(value):
-    """The planning processes: one per CPU (at most 8) when not given; 1 plans in this process alone."""
+    """The planning processes: one per idle CPU (at most 8) when not given; 1 plans in this process alone."""
     if value is None:
-        return parallel.worker_count()
+        return worker_count()
     if isinstance(value, bool) or not str(value).strip().isdigit() or int(value) < 1:
         raise MirrorError('workers must be a whole number of 1 or more (1: plan in this process, without forking), '
                           'not %r' % (value,))
@@ -366,6 +386,9 @@ def _state(cfg, opt, check_mode):
         # check mode writes nothing: a directory the play creates before the real run is no error there
         raise MirrorError('the parent directory of state_file %s does not exist: create it (the mirror role does)'
                           % display(path))
+    # imported here, for a run that keeps a record: AnsiballZ compiles every module a module imports, on every run
+    from ansible_collections.cdn.origin.plugins.module_utils import state
+
     return state.Run(real, cfg.dest_real, grace, state.clock())
 
 
@@ -500,6 +523,9 @@ class _Spool:
         self.count += 1
         self._items.append(item)
         if self._spill and len(self._items) >= SPOOL_KEPT:
+            # imported by the spools that spill, and only then: AnsiballZ runs start a fresh interpreter each
+            import pickle
+
             if self._file is None:
                 self._file = tempfile.TemporaryFile(prefix='cdn-origin-plan-')
             pickle.dump(self._items, self._file, pickle.HIGHEST_PROTOCOL)
@@ -507,6 +533,8 @@ class _Spool:
 
     def __iter__(self):
         if self._file is not None:
+            import pickle
+
             self._file.seek(0)
             while True:
                 try:
@@ -584,12 +612,21 @@ def _plan_all(cfg, report, ordered):
     lists the changes in the order they are applied when `ordered` (check mode's report is the
     result; a real run reports what it applies, and its plan's report only counts)."""
     planner = Planner(cfg)
-    entries = guarded(parallel.entries(planner, cfg.workers), planner.errors, cfg.label)
+    entries = guarded(_entries(planner, cfg.workers), planner.errors, cfg.label)
     entries = _report_entries(entries, report) if ordered else _report_all(entries, report)
     removals = _Phase(keep=True)
     if not planner.errors and not planner.conflicts:
         removals = _report_all(guarded(planner.removals(), planner.errors, cfg.label), report)
     return planner, (entries, removals)
+
+
+def _entries(planner, workers):
+    if workers < 2:
+        return planner.entries()
+    # imported only to fork planners: AnsiballZ compiles every module a module imports, on every run
+    from ansible_collections.cdn.origin.plugins.module_utils import parallel
+
+    return parallel.entries(planner, workers)
 
 
 def _report_entries(decisions, report):
@@ -867,9 +904,8 @@ def _with_state(cfg, planner, result):
     """The result with what prune_grace keeps (`removals_pending`) and the record's warnings."""
     pending = planner.pending if planner is not None else []
     result['summary']['pending_removal'] = len(pending)
-    grace = cfg.state.grace if cfg.state is not None else 0
-    result['removals_pending'] = [{'path': display(rel), 'absent_since': state.iso(since),
-                                   'remove_after': state.iso(since + grace)} for rel, since in pending[:cfg.changes_limit]]
+    # entries are kept for their grace only by a run with a record
+    result['removals_pending'] = cfg.state.pending(pending[:cfg.changes_limit], display) if pending else []
     if cfg.state is not None:
         result['warnings'] = cfg.state.warnings() + result['warnings']
     return result
@@ -903,19 +939,54 @@ def mirror(src, dest, check_mode=False, diff=False, **given):
         cfg = configure(src, dest, check_mode=check_mode, **given)
     except MirrorError as exc:
         return _failure(exc)
-    # one run at a time on a dest, from its planning to its end (see Applier.lock)
-    applier = Applier(cfg)
+    # one run at a time on a dest, from its planning to its end (see lock.py)
+    dest_lock = _DestLock(cfg)
     try:
         try:
-            return _run(cfg, applier, check_mode, diff, ())
+            return _run(cfg, dest_lock, check_mode, diff, ())
         except Overtaken as exc:
             # another run created dest while this one was about to: wait for it, then plan what it left
             cfg.dest_exists = True
-            return _run(cfg, applier, check_mode, diff, [d for d in (exc.created,) if d is not None])
+            return _run(cfg, dest_lock, check_mode, diff, [d for d in (exc.created,) if d is not None])
     finally:
-        applier.unlock()
+        dest_lock.unlock()
         if cfg.state is not None:
             cfg.state.close()
+
+
+class _DestLock:
+    """dest's lock for one run, and the Applier that writes under it.
+
+    The Applier is made, and apply.py imported, when the run has something to
+    apply: a rerun that changes nothing, or a check-mode run, never compiles it
+    (AnsiballZ compiles every module a module imports, on every run). It takes
+    the locked descriptor over, or locks dest itself once it has created it.
+    """
+
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self._root = None
+        self._applier = None
+
+    def lock(self, shared):
+        if self._applier is not None:
+            self._applier.lock(shared)
+        elif self._root is None:
+            self._root = lock_dir(self.cfg.dest_real, shared)
+
+    def applier(self):
+        if self._applier is None:
+            from ansible_collections.cdn.origin.plugins.module_utils.apply import Applier
+
+            self._applier, self._root = Applier(self.cfg, self._root), None
+        return self._applier
+
+    def unlock(self):
+        if self._applier is not None:
+            self._applier.unlock()
+        elif self._root is not None:
+            os.close(self._root)
+            self._root = None
 
 
 def _failure(exc):
@@ -929,20 +1000,20 @@ def _report(cfg, diff, done):
     return report
 
 
-def _lock(cfg, applier, check_mode):
+def _lock(cfg, dest_lock, check_mode):
     try:
-        applier.lock(shared=check_mode)
+        dest_lock.lock(shared=check_mode)
     except OSError as exc:
         raise MirrorError('cannot lock dest %s: %s' % (display(cfg.dest_real), exc.strerror or exc))
 
 
-def _run(cfg, applier, check_mode, diff, done):
+def _run(cfg, dest_lock, check_mode, diff, done):
     """One run under the dest lock, from planning to the end; `done` is what an overtaken first attempt did."""
     report = _report(cfg, diff, done)
     planner = plan = None
     try:
         if cfg.dest_exists:
-            _lock(cfg, applier, check_mode)
+            _lock(cfg, dest_lock, check_mode)
         _start_record(cfg, check_mode)
         # a dest that does not exist yet has nothing to conflict with or lose:
         # no need to plan twice (a real run locks it once created, before writing into it)
@@ -959,6 +1030,7 @@ def _run(cfg, applier, check_mode, diff, done):
     if cfg.dest_exists and not report.changed:
         # nothing to apply; the record may still learn something (an entry newly absent, a first record)
         return _record(cfg, _planned(cfg, planner, report))
+    applier = dest_lock.applier()
     try:
         applier.make_parents(parent_mkdirs(cfg))
     except OSError as exc:

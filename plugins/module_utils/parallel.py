@@ -43,25 +43,6 @@ _CHUNK = struct.Struct('=I')
 _CLAIM = struct.Struct('=II')
 
 
-def worker_count():
-    """One planning process per CPU this process may run on and that is not busy already, at most 8, at least 1.
-
-    Busy as `make -l` judges it, by the 1-minute load average: where every CPU is taken (a web server at work,
-    ten origins of a test fleet on two cores), more planners only add forks and context switches to the same
-    work, and the serial walk finishes as soon.
-    """
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
-    try:
-        # this process is one of the runnable ones the load counts
-        idle = int(cpus - os.getloadavg()[0] + 1)
-    except OSError:
-        idle = cpus
-    return max(1, min(cpus, idle, 8))
-
-
 class _Notes(tuple):
     """A level's errors, conflicts and prune roots, kept at its place in walk order."""
 

@@ -22,7 +22,6 @@ import itertools
 import os
 import stat
 
-from ansible_collections.cdn.origin.plugins.module_utils import state as state_record
 from ansible_collections.cdn.origin.plugins.module_utils.policy import TEMP_PREFIX, copy_mode, inside, is_temp_name
 
 SYMLINK = 'symlink'
@@ -198,7 +197,7 @@ class _TargetDir:
     `via` is the first path inside dest met while resolving it (see Planner._walk), or None.
     """
 
-    __slots__ = ('prefix', 'files', 'within', 'allowed', 'via')
+    __slots__ = ('prefix', 'files', 'within', 'allowed', 'via', 'followed')
 
     def __init__(self, real, via, files, cfg):
         self.prefix = _child_real(real, '')
@@ -206,6 +205,8 @@ class _TargetDir:
         self.within = cfg.within.contains(real)
         self.allowed = cfg.allowed.contains(real)
         self.via = via
+        # whether links to its files may be followed: _refused's answer, the same for every file here
+        self.followed = via is None and self.allowed
 
     def holds(self, name):
         """Whether `name` is a regular file here, for a directory too large to keep its listing: one lstat."""
@@ -281,6 +282,10 @@ class Planner:
         self.pending = []
         self._old = self._new = self._found = None
         self._same = 0
+        # what _symlink can tell once for the run: whether a link's target is other than its file's real path, and
+        # whether links get ids of their own (_link_ids)
+        self._rewritten = cfg.given is not None or cfg.link_style == 'relative'
+        self._plain_ids = cfg.link_owner != 'target' and cfg.uid is None and cfg.gid is None
 
     # -- the walk ---------------------------------------------------------
 
@@ -461,12 +466,12 @@ class Planner:
         if state is None or not state.grace:
             self._prune.append((rel, name, is_dir))
             return
-        since = state_record.absent_since(self._old.get(name), state.now)
+        since = state.absent_since(self._old.get(name))
         if state.now - since >= state.grace:
             self._prune.append((rel, name, is_dir))
             return
         self.pending.append((_join(rel, name), since))
-        line = state_record.absent_line(since)
+        line = state.absent_line(since)
         # the name is escaped only if the block is written (see Walk.emit): most levels are the old record's
         self._new.append((name, line))
         if self._old.get(name) == line:
@@ -482,7 +487,7 @@ class Planner:
             st = src.stat()
         except OSError:
             return decisions
-        line = state_record.link_line(kind, target, st)
+        line = self.state.link_line(kind, target, st)
         new.append((name, line))
         old = self._old.get(name)
         if old == line:
@@ -494,7 +499,7 @@ class Planner:
         self.unchanged -= 1
         return [Decision(REFRESH, parent, name, target=target, source=src.real,
                          expect=None if kind == 'l' else (st.st_dev, st.st_ino),
-                         detail=state_record.differences(old, line))]
+                         detail=self.state.differences(old, line))]
 
     def _merge(self, layers):
         """name -> the kinds of its entries (see _Entry): layer i's at bit 3i, dest's (added by _scan_dest) above."""
@@ -624,10 +629,9 @@ class Planner:
                 real = where.prefix + tail
                 if real not in self.cfg.root_reals:
                     # the directory's containment is the file's, roots themselves aside
-                    refused = _refused(real, where.via, where.allowed)
-                    if refused:
-                        return 'skip', refused
-                    return 'file', _File(real, where.within)
+                    if where.followed:
+                        return 'file', _File(real, where.within)
+                    return 'skip', _refused(real, where.via, where.allowed)
         try:
             real, st, via = self._walk(tail, *self._real_dir(head))
         except OSError as exc:
@@ -825,16 +829,20 @@ class Planner:
 
     def _symlink(self, parent, name, src, de, dest_fd):
         """The decisions for a symlink to the file `src` of within: None when the dest entry is already right."""
-        target = self._link_target(parent, src.real)
-        decisions = self._symlink_decisions(parent, name, src, de, dest_fd, target)
+        target = self._link_target(parent, src.real) if self._rewritten else src.real
+        current = os.readlink(de.name, dir_fd=dest_fd) if de is not None and de.is_symlink() else None
+        if current == target and self._new is None and self._plain_ids:
+            # most links of a rerun: the same target, nothing to check or record about it
+            self.unchanged += 1
+            return None
+        decisions = self._symlink_decisions(parent, name, src, de, current, target)
         return self._served(parent, name, 'l', target, src, de, decisions)
 
-    def _symlink_decisions(self, parent, name, src, de, dest_fd, target):
+    def _symlink_decisions(self, parent, name, src, de, current, target):
         ids = self._link_ids(src)
         if de is None:
             return [Decision(SYMLINK, parent, name, target=target, source=src.real, ids=ids)]
-        if de.is_symlink():
-            current = os.readlink(de.name, dir_fd=dest_fd)
+        if current is not None:
             if current != target:
                 return [Decision(RELINK, parent, name, target=target, source=src.real, detail='was -> %s' % current,
                                  ids=ids)]

@@ -366,6 +366,12 @@ class Walk:
     they are in walk order; a forked worker ships them (`send`) with its notes.
     """
 
+    # The record's line formats, for the planner, which meets them only through its Walk: plan.py does not
+    # import this module, so a run without a record never compiles it (AnsiballZ compiles what it imports).
+    link_line = staticmethod(link_line)
+    absent_line = staticmethod(absent_line)
+    differences = staticmethod(differences)
+
     def __init__(self, run, writer):
         self.record = run.record
         self.grace = run.grace
@@ -374,6 +380,9 @@ class Walk:
         self.send = None
         self.blocks = []
         self.size = 0
+
+    def absent_since(self, rest):
+        return absent_since(rest, self.now)
 
     def emit(self, rel, lines):
         """The block of `rel`: its lines as (name, the rest of the line) pairs."""
@@ -422,6 +431,11 @@ class Run:
         if write:
             self.writer = Writer(self.path, self.dest, fsync, self.record)
         self._given = False
+
+    def pending(self, entries, display):
+        """`removals_pending` of the result, for the (rel, absent since) of entries kept for their grace."""
+        return [{'path': display(rel), 'absent_since': iso(since), 'remove_after': iso(since + self.grace)}
+                for rel, since in entries]
 
     def warnings(self):
         if self.record is None or self.record.problem is None:

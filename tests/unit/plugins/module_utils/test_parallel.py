@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from ansible_collections.cdn.origin.plugins.module_utils import parallel
+from ansible_collections.cdn.origin.plugins.module_utils import engine, parallel
 from ansible_collections.cdn.origin.plugins.module_utils.plan import Planner
 
 
@@ -143,19 +143,19 @@ def test_an_unreadable_directory_is_reported_in_walk_order(busy, run, split_fine
 def test_one_worker_per_idle_cpu_at_most_eight(monkeypatch):
     monkeypatch.setattr(os, 'getloadavg', lambda: (0.2, 0.2, 0.2))
     monkeypatch.setattr(os, 'sched_getaffinity', lambda pid: {0}, raising=False)
-    assert parallel.worker_count() == 1
+    assert engine.worker_count() == 1
     monkeypatch.setattr(os, 'sched_getaffinity', lambda pid: set(range(64)), raising=False)
-    assert parallel.worker_count() == 8
+    assert engine.worker_count() == 8
     # as make -l: the CPUs the load average keeps busy are not planned on (this process counts as one)
     monkeypatch.setattr(os, 'sched_getaffinity', lambda pid: {0, 1, 2, 3}, raising=False)
     for load, workers in ((1.0, 4), (2.0, 3), (3.5, 1), (10.0, 1)):
         monkeypatch.setattr(os, 'getloadavg', lambda load=load: (load, 0.0, 0.0))
-        assert parallel.worker_count() == workers, load
+        assert engine.worker_count() == workers, load
 
     def unavailable():
         raise OSError('no load average here')
     monkeypatch.setattr(os, 'getloadavg', unavailable)
-    assert parallel.worker_count() == 4
+    assert engine.worker_count() == 4
 
 
 def test_a_single_deep_chain_is_planned_without_forking(tmp_path, write, run, monkeypatch):
