@@ -332,8 +332,10 @@ def test_role_purge_fleet_entry_point_validates_the_purge_settings_as_main_does(
     fleet, main, defaults = specs['purge_fleet']['options'], specs['main']['options'], _role_defaults()
     assert sorted(n for n in fleet if fleet[n] != main.get(n)) == []
     assert ArgumentSpecValidator(fleet).validate(dict((n, defaults[n]) for n in fleet)).error_messages == []
-    # every setting send_purge.yml reads is validated (base URL and index files only make per-tree webhook paths)
-    read = set(re.findall(r'\bmirror_purge_[a-z_]+', _read('roles/mirror/tasks/send_purge.yml'))) & set(defaults)
+    # every setting send_purge.yml reads, itself or through the role's vars (its requests, its sender), is validated
+    # (base URL and index files only make per-tree webhook paths)
+    sender = _read('roles/mirror/tasks/send_purge.yml') + _read('roles/mirror/vars/main.yml')
+    read = set(re.findall(r'\bmirror_purge_[a-z_]+', sender)) & set(defaults)
     assert sorted(read - set(fleet) - {'mirror_purge_base_url', 'mirror_purge_index_files'}) == []
 
 

@@ -142,9 +142,10 @@ def main():
 
         rc, out = scenario.deploy('--limit', 'o1,o2,o3')
         expect(rc == 0 and scenario.received() == [], 'a no-op deploy purges nothing', out)
-        # nothing pending on the controller, which sends: the purge module is not even run to read the file
-        purge_task = out.split('Purge the changed URLs through webhook]')[-1].split('TASK [')[0]
-        expect(not os.path.exists(scenario.path('purge-pending.json')) and 'skipping: [o1]' in purge_task,
+        # nothing new and nothing pending on the controller, which sends: the purge tasks are not even included
+        include = out.split('Purge what the origins changed, once for the fleet]')[-1].split('TASK [')[0]
+        expect(not os.path.exists(scenario.path('purge-pending.json')) and 'skipping: [o1]' in include
+               and 'Purge the changed URLs through webhook]' not in out,
                'nor runs the purge module for an absent pending file', out)
 
         scenario.write('src/site/b.css', 'b { color: red }\n')

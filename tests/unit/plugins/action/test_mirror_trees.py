@@ -301,3 +301,24 @@ def test_the_change_lists_can_be_dropped_once_the_urls_are_worked_out_from_them(
     dropped = Host().run({'trees': [dict(_trees(site)[0], dest=str(site / 'www' / 'again'))], 'keep_changes': False})
     assert 'changes' not in dropped['results'][0] and dropped['purge_urls'] == kept['purge_urls']
     assert dropped['results'][0]['summary'] == kept['results'][0]['summary']
+
+
+def test_a_role_file_is_parsed_once_per_run_and_again_once_it_changes(tmp_path, monkeypatch):
+    local = tmp_path / 'ansible-local'
+    local.mkdir(mode=0o700)
+    monkeypatch.setattr(mirror_trees.C, 'DEFAULT_LOCAL_TMP', str(local))
+    path = str(tmp_path / 'defaults.yml')
+    _write(path, b'mirror_a: 1\n')
+    assert mirror_trees._parsed(path) == {'mirror_a': 1}
+    assert [name.endswith('.pickle') for name in os.listdir(str(local))] == [True]
+    # the next worker reads the pickle, without parsing
+    with mock.patch.object(mirror_trees.yaml, 'load', side_effect=AssertionError('parsed again')):
+        assert mirror_trees._parsed(path) == {'mirror_a': 1}
+    # an edited file is another key (its size and mtime): parsed, never the old pickle
+    _write(path, b'mirror_a: 1\nmirror_b: 2\n')
+    assert mirror_trees._parsed(path) == {'mirror_a': 1, 'mirror_b': 2}
+    assert len(os.listdir(str(local))) == 2
+    # a pickle that cannot be read is parsed around
+    for name in os.listdir(str(local)):
+        _write(str(local / name), b'')
+    assert mirror_trees._parsed(path) == {'mirror_a': 1, 'mirror_b': 2}
