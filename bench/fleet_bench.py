@@ -47,6 +47,12 @@ def free_port(first, last):
     raise SystemExit('no free port on 127.0.0.1 in %d-%d' % (first, last))
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's backlog of 5 can drop the SYNs of a purge's concurrent connections while this process waits
+    # for a CPU (the kernel sends them again a second later); the project's purge stand-in keeps 128 too
+    request_queue_size = 128
+
+
 class Listener:
     """A webhook receiver that counts the URLs of every request (the body's `paths`)."""
 
@@ -71,7 +77,7 @@ class Listener:
             def log_message(self, *args):  # pylint: disable=arguments-differ
                 pass
 
-        self.server = ThreadingHTTPServer(('127.0.0.1', port), Handler)
+        self.server = _Server(('127.0.0.1', port), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
