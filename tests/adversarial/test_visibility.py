@@ -28,7 +28,7 @@ RUN_SECONDS = 1.5
 # Reads dest/big and dest/page.link until told to stop; prints what it saw as JSON.
 _POLLER = r'''
 import json, os, stat, sys, time
-dest, stop, mode, uid, targets = sys.argv[1], sys.argv[2], int(sys.argv[3], 8), int(sys.argv[4]), sys.argv[5:]
+dest, stop, ready, mode, uid, targets = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4], 8), int(sys.argv[5]), sys.argv[6:]
 sizes = {ord('a'): 12 << 20, ord('b'): 8 << 20}
 seen, bad = {}, []
 end = time.monotonic() + 30
@@ -64,6 +64,9 @@ while not os.path.exists(stop) and time.monotonic() < end:
             bad.append('page.link -> %s' % target)
         else:
             seen[target] = seen.get(target, 0) + 1
+    if not os.path.exists(ready):
+        # the first round is read: the flips may start
+        open(ready, 'w').close()
 print(json.dumps({'seen': seen, 'bad': bad[:20]}))
 '''
 
@@ -86,12 +89,16 @@ def test_readers_see_old_or_new_complete_entries(world):
     _set_big(world, b'a')
     _set_link(world, 'x.html')
     assert not mirror(world.src, world.dest, **options).get('failed')
-    stop = os.path.join(world.base, 'stop')
-    poller = subprocess.Popen([sys.executable, '-c', _POLLER, world.dest, stop, '640', '65534',
+    stop, ready = os.path.join(world.base, 'stop'), os.path.join(world.base, 'ready')
+    poller = subprocess.Popen([sys.executable, '-c', _POLLER, world.dest, stop, ready, '640', '65534',
                                os.path.join(world.within, 'x.html'), os.path.join(world.within, 'y.html')],
                               stdout=subprocess.PIPE)
     results = []
     try:
+        # on a loaded machine the poller's start-up alone can outlast RUN_SECONDS: flip once it reads
+        started = time.monotonic() + 30
+        while not os.path.exists(ready) and poller.poll() is None and time.monotonic() < started:
+            time.sleep(0.01)
         end = time.monotonic() + RUN_SECONDS
         while time.monotonic() < end or len(results) < 4:
             flip = (len(results) + 1) % 2
