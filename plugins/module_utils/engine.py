@@ -621,7 +621,7 @@ def _plan_all(cfg, report, ordered):
 
 
 def _entries(planner, workers):
-    if workers < 2:
+    if workers < 2 or planner.cfg.single:
         return planner.entries()
     # imported only to fork planners: AnsiballZ compiles every module a module imports, on every run
     from ansible_collections.cdn.origin.plugins.module_utils import parallel
@@ -905,7 +905,7 @@ def _with_state(cfg, planner, result):
     pending = planner.pending if planner is not None else []
     result['summary']['pending_removal'] = len(pending)
     # entries are kept for their grace only by a run with a record
-    result['removals_pending'] = cfg.state.pending(pending[:cfg.changes_limit], display) if pending else []
+    result['removals_pending'] = cfg.state.pending(pending[:cfg.changes_limit]) if pending else []
     if cfg.state is not None:
         result['warnings'] = cfg.state.warnings() + result['warnings']
     return result

@@ -48,10 +48,8 @@ class _Notes(tuple):
 
 
 def entries(planner, workers):
-    """The planner's decisions in walk order; its counters and notes end up as the serial walk leaves them."""
-    if workers < 2 or planner.cfg.single:
-        yield from planner.entries()
-        return
+    """The planner's decisions in walk order, planned by up to `workers` processes (2 or more; a tree, not a single
+    file: engine._entries plans the rest alone); its counters and notes end up as the serial walk leaves them."""
     items = _frontier(planner, workers * FANOUT)
     tasks = [item for item in items if _is_task(item)]
     if len(tasks) < 2:

@@ -39,6 +39,8 @@ import re
 import stat
 import time
 
+from ansible_collections.cdn.origin.plugins.module_utils.policy import display
+
 FORMAT = 'cdn.origin.state/1'
 TEMP_MARK = '.cdn-origin-tmp-'
 # New blocks a planning worker holds before shipping them to the writing process.
@@ -432,7 +434,7 @@ class Run:
             self.writer = Writer(self.path, self.dest, fsync, self.record)
         self._given = False
 
-    def pending(self, entries, display):
+    def pending(self, entries):
         """`removals_pending` of the result, for the (rel, absent since) of entries kept for their grace."""
         return [{'path': display(rel), 'absent_since': iso(since), 'remove_after': iso(since + self.grace)}
                 for rel, since in entries]
